@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Numeric targets are compiled with optimisation even in debug builds: a debug
+// forward pass is ~30x slower, which would make the model tests and every
+// `swift test` run crawl. Measured on the 2-core CI machines.
+let hotSwift: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+let hotC: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3", "-mfma", "-mf16c"])]
+
+let package = Package(
+    name: "Whetstone",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "whet", targets: ["whet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries, as GRDB does for SQLite: a module map and a shim header.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // SIMD kernels that Swift SIMD could not bring to speed (see kernels.c).
+        .target(name: "CWhetKernels", cSettings: hotC),
+
+        // Domain types and file formats: tasks, prompts, judges, errors.
+        .target(name: "WhetCore", dependencies: [
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The lineage store: runs, candidates, evaluations, judgments, call cache.
+        .target(name: "WhetStore", dependencies: [
+            "WhetCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // In-process GGUF inference: reader, tensors, tokenizer, llama, engine.
+        .target(name: "WhetInference", dependencies: ["COpenBLAS", "CWhetKernels"],
+                swiftSettings: hotSwift),
+        // Sentence embeddings (BERT / all-MiniLM-L6-v2) and clustering.
+        .target(name: "WhetEmbeddings", dependencies: ["COpenBLAS"],
+                swiftSettings: hotSwift),
+        // Local and remote models behind one protocol.
+        .target(name: "WhetProviders", dependencies: [
+            "WhetCore", "WhetStore", "WhetInference", "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The command line, as a library so tests can drive it in-process.
+        .target(name: "WhetCLI", dependencies: [
+            "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
+
+        .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"]),
+        .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "WhetEmbeddingsTests", dependencies: ["WhetEmbeddings"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore"]),
+        .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI"]),
+    ]
+)

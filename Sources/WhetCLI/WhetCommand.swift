@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+
+public struct WhetCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "whet",
+        abstract: "Optimize, compare and compress LLM prompts, on your CPU or any OpenAI-compatible endpoint.",
+        version: WhetVersion.string,
+        subcommands: [
+            OptimizeCommand.self,
+            CompareCommand.self,
+            CompressCommand.self,
+            ServeCommand.self,
+            RunsCommand.self,
+            LineageCommand.self,
+            ExportCommand.self,
+            ValidateCommand.self,
+            LMCommand.self,
+            EmbedCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+public enum WhetVersion {
+    public static let string = "0.1.0"
+}

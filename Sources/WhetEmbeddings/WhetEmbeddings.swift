@@ -1,0 +1,2 @@
+// Sentence embeddings (issue 4).
+public enum WhetEmbeddings {}

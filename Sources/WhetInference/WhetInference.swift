@@ -1,0 +1,2 @@
+// In-process GGUF inference (issue 3).
+public enum WhetInference {}

@@ -1,0 +1,2 @@
+// Models behind one protocol (issue 5).
+public enum WhetProviders {}

@@ -1,0 +1,4 @@
+import Foundation
+import WhetCLI
+
+exit(await WhetMain.run())

@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetCLI
+
+@Test func moduleLoads() { #expect(Bool(true)) }

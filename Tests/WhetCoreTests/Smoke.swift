@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetCore
+
+@Test func moduleLoads() { #expect(Bool(true)) }

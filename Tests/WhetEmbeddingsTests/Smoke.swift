@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetEmbeddings
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetInference
+
+@Test func moduleLoads() { #expect(Bool(true)) }

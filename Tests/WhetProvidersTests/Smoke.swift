@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetProviders
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import WhetStore
+
+@Test func moduleLoads() { #expect(Bool(true)) }
