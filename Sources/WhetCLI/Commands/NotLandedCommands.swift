@@ -37,11 +37,6 @@ struct CompressCommand: AsyncParsableCommand {
     func run() async throws { throw notLanded("compress", "the compression issue") }
 }
 
-struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Serve the local model over an OpenAI-compatible API (not landed yet).")
-    func run() async throws { throw notLanded("serve", "issue 5") }
-}
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,14 +45,4 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws { throw notLanded("export", "the optimizer issue") }
 }
 
-struct LMCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lm", abstract: "Run the in-process language model (not landed yet).")
-    func run() async throws { throw notLanded("lm", "issue 3") }
-}
 
-struct EmbedCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "embed", abstract: "Sentence embeddings and clustering (not landed yet).")
-    func run() async throws { throw notLanded("embed", "issue 4") }
-}
