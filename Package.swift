@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // System libraries, as GRDB does for SQLite: a module map and a shim header.
@@ -31,6 +33,7 @@ let package = Package(
         // Domain types and file formats: tasks, prompts, judges, errors.
         .target(name: "WhetCore", dependencies: [
             .product(name: "Yams", package: "Yams"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The lineage store: runs, candidates, evaluations, judgments, call cache.
@@ -48,10 +51,18 @@ let package = Package(
         .target(name: "WhetProviders", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "CCurl",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // `whet serve`: the local model behind an OpenAI-compatible HTTP API.
+        .target(name: "WhetServer", dependencies: [
+            "WhetProviders",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
-            "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders",
+            "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
@@ -59,11 +70,15 @@ let package = Package(
         .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"]),
-        .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference"],
+        .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference", "WhetCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetEmbeddingsTests", dependencies: ["WhetEmbeddings"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore"]),
+        .testTarget(name: "WhetServerTests", dependencies: [
+            "WhetServer", "WhetProviders",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI"]),
     ]
 )

@@ -1,0 +1,105 @@
+import Foundation
+
+/// How a label was picked by `choose(among:)`.
+public enum LabelChoiceMethod: String, Codable, Sendable {
+    /// From the log-probabilities the model gave each label.
+    case logprobs
+    /// From generated text that was parsed for a label.
+    case generated
+}
+
+/// The label a model picked, and, where known, the probability it gave each label (normalised over the labels).
+public struct LabelChoice: Codable, Hashable, Sendable {
+    public var label: String
+    public var probabilities: [String: Double]
+    public var method: LabelChoiceMethod
+    public var usage: TokenUsage
+
+    public init(label: String, probabilities: [String: Double], method: LabelChoiceMethod, usage: TokenUsage) {
+        self.label = label
+        self.probabilities = probabilities
+        self.method = method
+        self.usage = usage
+    }
+}
+
+/// A model, in process or behind HTTP: the rest of Whetstone cannot and must not tell them apart.
+public protocol ModelProvider: Sendable {
+    /// The model's name as reported in responses and used in the response cache key.
+    var modelName: String { get }
+
+    /// Chat or completion, with `options.n` samples.
+    func complete(_ request: ProviderRequest) async throws -> ProviderResponse
+
+    /// Picks one of `labels` as the continuation of `input`: by log-probability where the provider
+    /// supports it, else by generating and parsing.
+    func choose(among labels: [String], for input: ProviderInput) async throws -> LabelChoice
+}
+
+extension ModelProvider {
+    public func choose(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
+        try await chooseByGenerating(among: labels, for: input)
+    }
+
+    /// The fallback every provider has: greedy generation, then the first label named in the reply.
+    public func chooseByGenerating(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
+        guard !labels.isEmpty else { throw ProviderError.invalidRequest(reason: "choose(among:) needs at least one label") }
+        let longest = labels.map(\.count).max() ?? 1
+        let options = GenerationOptions(n: 1, temperature: 0, maxTokens: max(8, longest + 8))
+        let response = try await complete(ProviderRequest(input: input, options: options))
+        guard let label = LabelParser.firstLabel(in: response.text, among: labels) else {
+            throw ProviderError.unparseableChoice(model: modelName, labels: labels, reply: response.text)
+        }
+        var probabilities: [String: Double] = [:]
+        for candidate in labels { probabilities[candidate] = candidate == label ? 1 : 0 }
+        return LabelChoice(label: label, probabilities: probabilities, method: .generated, usage: response.usage)
+    }
+}
+
+/// Finds which label a free-text reply names.
+public enum LabelParser {
+    /// The label whose normalised form the reply starts with; else the label appearing earliest in it.
+    /// Longer labels win ties so that "not spam" is not read as "spam".
+    public static func firstLabel(in reply: String, among labels: [String]) -> String? {
+        let text = normalise(reply)
+        let ordered = labels.sorted { $0.count > $1.count }
+        if let exact = ordered.first(where: { text.hasPrefix(normalise($0)) && !normalise($0).isEmpty }) {
+            return exact
+        }
+        var best: (label: String, offset: Int)?
+        for label in ordered {
+            let needle = normalise(label)
+            guard !needle.isEmpty, let range = text.range(of: needle) else { continue }
+            let offset = text.distance(from: text.startIndex, to: range.lowerBound)
+            if best == nil || offset < best!.offset { best = (label, offset) }
+        }
+        return best?.label
+    }
+
+    static func normalise(_ text: String) -> String {
+        let lowered = text.lowercased()
+        let kept = lowered.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? Character($0) : " " }
+        return String(kept).split(separator: " ").joined(separator: " ")
+    }
+
+    /// Normalised probabilities over labels from the alternatives offered at the first generated token:
+    /// each label takes the mass of the alternatives that are a prefix of it (case and leading space ignored).
+    /// Nil when no alternative matches any label.
+    public static func probabilities(from alternatives: [TokenAlternative], labels: [String]) -> [String: Double]? {
+        var mass: [String: Double] = [:]
+        for alternative in alternatives {
+            let piece = alternative.token.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+            guard !piece.isEmpty else { continue }
+            let matching = labels.filter { $0.lowercased().hasPrefix(piece) }
+            guard !matching.isEmpty else { continue }
+            // A token shared by several labels says nothing between them: split its mass evenly.
+            let share = exp(alternative.logprob) / Double(matching.count)
+            for label in matching { mass[label, default: 0] += share }
+        }
+        let total = mass.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        var result: [String: Double] = [:]
+        for label in labels { result[label] = (mass[label] ?? 0) / total }
+        return result
+    }
+}

@@ -1,2 +1,0 @@
-// Models behind one protocol (issue 5).
-public enum WhetProviders {}
