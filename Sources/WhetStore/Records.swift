@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+
+/// One optimisation (or evaluation) run.
+public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "runs"
+    public var id: String
+    public var kind: String           // optimize | evaluate | compare
+    public var taskName: String
+    public var taskPath: String
+    public var taskHash: String
+    public var model: String
+    public var seed: Int64
+    public var status: String         // running | finished | failed | interrupted
+    public var configJSON: String
+    public var createdAt: Date
+    public var finishedAt: Date?
+    public var bestCandidateId: Int64?
+    public var bestDevScore: Double?
+    public var testScore: Double?
+
+    public init(id: String, kind: String, taskName: String, taskPath: String, taskHash: String, model: String,
+                seed: Int64, status: String = "running", configJSON: String = "{}", createdAt: Date = Date(),
+                finishedAt: Date? = nil, bestCandidateId: Int64? = nil, bestDevScore: Double? = nil, testScore: Double? = nil) {
+        self.id = id; self.kind = kind; self.taskName = taskName; self.taskPath = taskPath; self.taskHash = taskHash
+        self.model = model; self.seed = seed; self.status = status; self.configJSON = configJSON
+        self.createdAt = createdAt; self.finishedAt = finishedAt; self.bestCandidateId = bestCandidateId
+        self.bestDevScore = bestDevScore; self.testScore = testScore
+    }
+}
+
+/// A prompt the optimizer proposed: instruction, exemplars, verbalizers, and
+/// where it came from (parents + operator + round).
+public struct CandidateRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "candidates"
+    public var id: Int64?
+    public var runId: String
+    public var instruction: String
+    public var exemplarsJSON: String      // [{"id":..,"fields":{..},"answer":..}]
+    public var verbalizersJSON: String    // [{"label":..,"verbalizers":[..]}]
+    public var operatorName: String       // seed | rewrite | crossover | exemplar-swap | ...
+    public var round: Int
+    public var devScore: Double?
+    public var testScore: Double?
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, runId: String, instruction: String, exemplarsJSON: String = "[]",
+                verbalizersJSON: String = "[]", operatorName: String, round: Int, devScore: Double? = nil,
+                testScore: Double? = nil, createdAt: Date = Date()) {
+        self.id = id; self.runId = runId; self.instruction = instruction; self.exemplarsJSON = exemplarsJSON
+        self.verbalizersJSON = verbalizersJSON; self.operatorName = operatorName; self.round = round
+        self.devScore = devScore; self.testScore = testScore; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One output of one candidate on one example.
+public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "evaluations"
+    public var id: Int64?
+    public var candidateId: Int64
+    public var exampleId: String
+    public var split: String              // train | dev | test
+    public var output: String
+    public var score: Double?
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var latencyMs: Double
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, candidateId: Int64, exampleId: String, split: String, output: String, score: Double?,
+                promptTokens: Int, completionTokens: Int, latencyMs: Double, createdAt: Date = Date()) {
+        self.id = id; self.candidateId = candidateId; self.exampleId = exampleId; self.split = split
+        self.output = output; self.score = score; self.promptTokens = promptTokens
+        self.completionTokens = completionTokens; self.latencyMs = latencyMs; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A pairwise verdict between two candidates' outputs on one example, in one order.
+public struct JudgmentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "judgments"
+    public var id: Int64?
+    public var runId: String
+    public var candidateA: Int64
+    public var candidateB: Int64
+    public var exampleId: String
+    public var order: String              // ab | ba: which output was shown first
+    public var verdict: String            // a | b | tie
+    public var probability: Double?
+    public var judge: String
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, runId: String, candidateA: Int64, candidateB: Int64, exampleId: String,
+                order: String, verdict: String, probability: Double?, judge: String, createdAt: Date = Date()) {
+        self.id = id; self.runId = runId; self.candidateA = candidateA; self.candidateB = candidateB
+        self.exampleId = exampleId; self.order = order; self.verdict = verdict; self.probability = probability
+        self.judge = judge; self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A cached model call, keyed by a hash of the full request (model, messages,
+/// sampling parameters, sample index), so reruns and resumed runs cost nothing.
+public struct ModelCallRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "model_calls"
+    public var key: String
+    public var model: String
+    public var requestJSON: String
+    public var responseJSON: String
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var latencyMs: Double
+    public var createdAt: Date
+
+    public init(key: String, model: String, requestJSON: String, responseJSON: String, promptTokens: Int,
+                completionTokens: Int, latencyMs: Double, createdAt: Date = Date()) {
+        self.key = key; self.model = model; self.requestJSON = requestJSON; self.responseJSON = responseJSON
+        self.promptTokens = promptTokens; self.completionTokens = completionTokens; self.latencyMs = latencyMs
+        self.createdAt = createdAt
+    }
+}
