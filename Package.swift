@@ -67,8 +67,7 @@ let package = Package(
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
 
-        .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"]),
         .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"]),
         .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference", "WhetCore"],
                     resources: [.copy("Fixtures")]),

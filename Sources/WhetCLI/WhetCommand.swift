@@ -15,6 +15,7 @@ public struct WhetCommand: AsyncParsableCommand {
             LineageCommand.self,
             ExportCommand.self,
             ValidateCommand.self,
+            DebugCommand.self,
             LMCommand.self,
             EmbedCommand.self,
         ]

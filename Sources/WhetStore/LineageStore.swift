@@ -43,6 +43,25 @@ public final class LineageStore: Sendable {
         }
     }
 
+    /// A scored candidate in one transaction: the candidate, its parent links,
+    /// its evaluations and its score, so a crash never leaves a candidate
+    /// without the evaluations its score came from.
+    @discardableResult
+    public func commitCandidate(_ candidate: CandidateRecord, parents: [Int64], evaluations: [EvaluationRecord]) throws -> CandidateRecord {
+        try pool.write { db in
+            var c = candidate
+            try c.insert(db)
+            for p in Set(parents) {
+                try db.execute(sql: "INSERT INTO candidate_parents (candidateId, parentId) VALUES (?, ?)", arguments: [c.id, p])
+            }
+            for var e in evaluations {
+                e.candidateId = c.id!
+                try e.insert(db)
+            }
+            return c
+        }
+    }
+
     /// Records a batch of evaluations and the candidate's new score in one
     /// transaction; re-evaluating an example replaces the old row (resumed runs).
     public func recordEvaluations(_ evaluations: [EvaluationRecord], candidateId: Int64,

@@ -1,4 +1,0 @@
-import Testing
-@testable import WhetCore
-
-@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import WhetStore
-
-@Test func moduleLoads() { #expect(Bool(true)) }
