@@ -1,2 +1,0 @@
-// Sentence embeddings (issue 4).
-public enum WhetEmbeddings {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import WhetEmbeddings
-
-@Test func moduleLoads() { #expect(Bool(true)) }
