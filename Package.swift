@@ -78,6 +78,6 @@ let package = Package(
             "WhetServer", "WhetProviders",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI"]),
+        .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore"]),
     ]
 )

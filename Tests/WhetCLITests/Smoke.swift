@@ -1,4 +1,0 @@
-import Testing
-@testable import WhetCLI
-
-@Test func moduleLoads() { #expect(Bool(true)) }
