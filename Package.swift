@@ -60,9 +60,12 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
+        .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
+            "WhetEvaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),

@@ -8,6 +8,7 @@ public struct WhetCommand: AsyncParsableCommand {
         version: WhetVersion.string,
         subcommands: [
             OptimizeCommand.self,
+            EvalCommand.self,
             CompareCommand.self,
             CompressCommand.self,
             ServeCommand.self,

@@ -1,0 +1,78 @@
+import Foundation
+import WhetCore
+import WhetProviders
+import WhetStore
+
+/// An evaluation recorded as a run in the lineage store: one seed candidate,
+/// its outputs and scores on a split, and the summary.
+public struct EvaluationRun: Sendable {
+    public struct Report: Codable, Sendable {
+        public var runId: String
+        public var task: String
+        public var model: String
+        public var split: String
+        public var summary: ScoreSummary
+        public var promptTokens: Int
+        public var completionTokens: Int
+        public var seconds: Double
+        public var examplesPerSecond: Double
+    }
+
+    public let evaluator: TaskEvaluator
+    public let store: LineageStore
+
+    public init(evaluator: TaskEvaluator, store: LineageStore) {
+        self.evaluator = evaluator
+        self.store = store
+    }
+
+    public func run(candidate: PromptCandidate, split: String, examples: [Example], seed: Int64,
+                    showProgress: Bool) async throws -> Report {
+        guard !examples.isEmpty else { throw EvaluationError.emptySplit(split) }
+        let task = evaluator.task
+        let runId = Self.newRunId()
+        let taskText = (try? String(contentsOfFile: task.path, encoding: .utf8)) ?? task.path
+        try store.createRun(RunRecord(
+            id: runId, kind: "evaluate", taskName: task.name, taskPath: task.path,
+            taskHash: SHA256.hex(Data(taskText.utf8)), model: evaluator.provider.modelName, seed: seed,
+            configJSON: #"{"split":"\#(split)","examples":\#(examples.count)}"#))
+        let started = Date()
+        let bar = ProgressBar(total: examples.count, label: "\(task.name) \(split)", enabled: showProgress)
+        let outcomes: [TaskEvaluator.Outcome]
+        do {
+            outcomes = try await evaluator.evaluate(candidate, on: examples, progress: bar)
+            bar.finish()
+        } catch {
+            bar.finish()
+            try? store.finishRun(runId, status: "failed", bestCandidateId: nil, bestDevScore: nil, testScore: nil)
+            throw error
+        }
+        let summary = ScoreSummary(scores: outcomes.map(\.score))
+        let evaluations = outcomes.map { o in
+            EvaluationRecord(candidateId: 0, exampleId: o.example.id, split: split, output: o.output, score: o.score,
+                             promptTokens: o.usage.promptTokens, completionTokens: o.usage.completionTokens,
+                             latencyMs: o.latency * 1000)
+        }
+        let c = try store.commitCandidate(
+            CandidateRecord(runId: runId, instruction: candidate.instruction, exemplarsJSON: candidate.exemplarsJSON,
+                            operatorName: "seed", round: 0,
+                            devScore: split == "dev" ? summary.mean : nil, testScore: split == "test" ? summary.mean : nil),
+            parents: [], evaluations: evaluations)
+        try store.finishRun(runId, status: "finished", bestCandidateId: c.id,
+                            bestDevScore: split == "dev" ? summary.mean : nil, testScore: split == "test" ? summary.mean : nil)
+        let seconds = Date().timeIntervalSince(started)
+        return Report(runId: runId, task: task.name, model: evaluator.provider.modelName, split: split, summary: summary,
+                      promptTokens: outcomes.reduce(0) { $0 + $1.usage.promptTokens },
+                      completionTokens: outcomes.reduce(0) { $0 + $1.usage.completionTokens },
+                      seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9))
+    }
+
+    /// Sortable and unique enough for one machine: time plus random suffix.
+    static func newRunId() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
+        return "r-\(f.string(from: Date()))-\(suffix.prefix(4))"
+    }
+}

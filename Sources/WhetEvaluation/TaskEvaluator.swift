@@ -1,0 +1,92 @@
+import Foundation
+import WhetCore
+import WhetProviders
+import WhetStore
+
+/// Runs one prompt candidate over a task split: renders each example, asks the
+/// model (by label log-probabilities for label tasks, by generation otherwise),
+/// scores the answer with the task's metric and records everything in the
+/// lineage store. Examples run concurrently so the local engine can batch them.
+public struct TaskEvaluator: Sendable {
+    public let task: TaskFile
+    public let provider: any ModelProvider
+    public let parallelism: Int
+
+    public init(task: TaskFile, provider: any ModelProvider, parallelism: Int = 8) {
+        self.task = task
+        self.provider = provider
+        self.parallelism = max(1, parallelism)
+    }
+
+    public struct Outcome: Sendable {
+        public var example: Example
+        public var output: String
+        public var score: Double
+        public var usage: TokenUsage
+        public var latency: Double
+    }
+
+    public func evaluate(_ candidate: PromptCandidate, on examples: [Example],
+                         progress: ProgressBar? = nil) async throws -> [Outcome] {
+        guard task.metric != .judge else { throw EvaluationError.needsJudge(task: task.path) }
+        var outcomes = [Outcome?](repeating: nil, count: examples.count)
+        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            var next = 0
+            func add() {
+                let i = next
+                next += 1
+                group.addTask { (i, try await self.run(candidate, examples[i])) }
+            }
+            while next < min(parallelism, examples.count) { add() }
+            while let (i, outcome) = try await group.next() {
+                outcomes[i] = outcome
+                progress?.advance()
+                if next < examples.count { add() }
+            }
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    func run(_ candidate: PromptCandidate, _ example: Example) async throws -> Outcome {
+        let messages = try candidate.messages(for: example, task: task)
+        let scorer = Scorer(task: task)
+        let started = Date()
+        let output: String
+        let usage: TokenUsage
+        if case .label(let labels) = task.answer {
+            let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
+            output = choice.label
+            usage = choice.usage
+        } else {
+            let options = GenerationOptions(n: 1, temperature: 0, maxTokens: maxTokens)
+            let response = try await provider.complete(.chat(messages, options))
+            output = response.text
+            usage = response.usage
+        }
+        let score = example.answer.map { scorer.score(output: output, reference: $0) } ?? 0
+        return Outcome(example: example, output: output, score: score, usage: usage,
+                       latency: Date().timeIntervalSince(started))
+    }
+
+    /// Worked answers (GSM8K) need room to reason; short answers do not.
+    var maxTokens: Int {
+        switch task.metric {
+        case .numeric where task.instruction.lowercased().contains("step"): return 256
+        case .tokenF1, .contains: return 96
+        default: return 32
+        }
+    }
+}
+
+public enum EvaluationError: LocalizedError, Equatable {
+    case needsJudge(task: String)
+    case emptySplit(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .needsJudge(let task):
+            return "\(task): metric: judge tasks are scored by pairwise judgments (`whet compare`), not by `whet eval`"
+        case .emptySplit(let s): return "the \(s) split is empty"
+        }
+    }
+}
