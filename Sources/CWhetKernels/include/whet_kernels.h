@@ -1,5 +1,56 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-// Placeholder: quantised dot-product kernels live here (see kernels.c for why C).
+
+// Hot loops of the llama forward pass. They are in C because they need integer
+// SIMD (maddubs / dpbusd) and explicit FMA reductions that Swift's SIMD types do
+// not lower to; see kernels_*.c for the measured reasons per kernel.
+
 int whet_kernels_version(void);
+
+// ---- Activation quantisation (Q8, 32-element blocks) ----
+// x[n] -> q[n] int8, d[n/32] scales, sq[n/32] = sum of the block's q (as float),
+// s[n/32] = d * sum(q). d and s are rounded through fp16 as ggml's block_q8_0 /
+// block_q8_1 store them, so products match llama.cpp's to the last bits.
+void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, float *s);
+
+// ---- Quantised matrix x activations ----
+// Weight types with a native integer kernel: 2 = Q4_0, 3 = Q4_1, 8 = Q8_0.
+int whet_matmul_q_supported(int ggml_type);
+// W: rows of `cols` elements in ggml block layout (row stride = row_bytes).
+// For rows [row_begin, row_end) and activations b in [0, nb):
+//   out[b * ldo + r] = dot(W[r], x_b)
+// x_b is given quantised: xq + b*cols, and xd, xsq, xs + b*cols/32.
+void whet_matmul_q(int ggml_type, const void *w, size_t row_bytes, int row_begin, int row_end, int cols,
+                   const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
+                   int ldo);
+
+// ---- Small dense ops ----
+void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
+// NORM (adjacent pairs) RoPE on n_heads heads of head_dim; cs holds n_rot/2
+// (cos, sin) pairs for the token's position.
+void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float *cs);
+// y[i] = silu(g[i]) * u[i]
+void whet_silu_mul(const float *g, const float *u, float *y, int n);
+float whet_dot_f32(const float *a, const float *b, int n);
+// y += a * x
+void whet_axpy_f32(float a, const float *x, float *y, int n);
+// One query head against n_kv cached positions (rows of k/v with stride kv_stride floats).
+// scratch holds n_kv floats.
+void whet_attend_one(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
+                     float scale, float *scratch, float *out);
+// In-place numerically stable softmax over n entries.
+void whet_softmax(float *x, int n);
+// Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and
+// the attention inputs in fp16, and matching its logits needs the same rounding.
+void whet_round_f16(float *x, int n);
+// Row-wise fp16 -> f32.
+void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
+
+// ---- A two-thread pool ----
+// The decode step issues ~200 small matmuls per token; waking a thread through the
+// kernel for each costs more than the matmul, so the worker spins briefly before
+// it sleeps. fn(ctx, ith, nth) runs on the caller (ith 0) and on the worker.
+typedef void (*whet_task_fn)(void *ctx, int ith, int nth);
+void whet_pool_run(whet_task_fn fn, void *ctx);
+int whet_pool_threads(void);

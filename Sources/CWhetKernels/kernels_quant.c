@@ -1,0 +1,176 @@
+// Quantised matrix x activation kernels for decoding (batch 1..8 rows of
+// activations). Decode is bound by reading ~100 MB of 4/8-bit weights per token,
+// so the weights stay quantised and each activation row is quantised to Q8 once
+// per matmul, as ggml does (q4_1 x q8_1). The integer products need maddubs /
+// dpbusd, which Swift cannot express; hence C.
+//
+// Two paths, chosen at run time:
+// - AVX-512 VNNI (Zen 4): _mm256_dpbusd_epi32 sums u8 x s8 straight into int32, one
+//   instruction instead of maddubs + madd. Q8_0 weights are made unsigned with
+//   `xor 0x80` and corrected by 128 * sum(q_a), so no sign trick is needed.
+// - AVX2: maddubs + madd (ggml's sign trick for Q8_0).
+// Several activation rows share each expanded weight block, so a batched decode
+// step reads the weights once (the batching win).
+#include "whet_kernels.h"
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+#include <stdlib.h>
+
+#define QK 32
+
+static inline float round_f16(float v) { return _cvtsh_ss(_cvtss_sh(v, _MM_FROUND_TO_NEAREST_INT)); }
+
+void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, float *s) {
+    for (int b = 0; b < n / QK; b++) {
+        const float *xb = x + b * QK;
+        __m256 mx = _mm256_setzero_ps();
+        const __m256 sign = _mm256_set1_ps(-0.0f);
+        for (int j = 0; j < QK; j += 8) mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + j)));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        float amax = _mm_cvtss_f32(m4);
+        float scale = amax / 127.0f;
+        // 127/amax, not 1/scale: the AVX2 ggml quantiser does this, and the model is
+        // sensitive enough that the last-bit difference shows in the logits.
+        float inv = amax != 0.0f ? 127.0f / amax : 0.0f;
+        __m256 vinv = _mm256_set1_ps(inv);
+        int sum = 0;
+        for (int j = 0; j < QK; j += 8) {
+            __m256 v = _mm256_mul_ps(_mm256_loadu_ps(xb + j), vinv);
+            __m256i iv = _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            int32_t tmp[8];
+            _mm256_storeu_si256((__m256i *)tmp, iv);
+            for (int k = 0; k < 8; k++) { q[b * QK + j + k] = (int8_t)tmp[k]; sum += tmp[k]; }
+        }
+        d[b] = round_f16(scale);
+        sq[b] = (float)sum;
+        s[b] = round_f16(scale * (float)sum);
+    }
+}
+
+int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
+
+static inline float hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+static inline float f16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+// Weight block geometry and how its unsigned bytes relate to the true values:
+// value = dw * (u - bias) (+ mw for Q4_1). Returns the expanded unsigned bytes.
+#define BLOCK_BYTES(t) ((t) == 3 ? 20 : (t) == 2 ? 18 : 34)
+
+// ---------- AVX-512 VNNI path ----------
+#define VNNI_ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+#define DEFINE_KERNEL(NAME, ATTR, DOT, Q8BIAS)                                                                      \
+    ATTR static inline __attribute__((always_inline)) void NAME(                                           \
+        const int t, const uint8_t *row, int nblk, const int8_t *xq, const float *xd, const float *xsq,   \
+        const float *xs, const int nb, int cols, float *out, int ldo, int r) {                                              \
+        __m256 acc[8];                                                                                      \
+        float corr[8];                                                                                      \
+        for (int b = 0; b < nb; b++) { acc[b] = _mm256_setzero_ps(); corr[b] = 0; }                         \
+        const __m256i m4 = _mm256_set1_epi8(0x0F);                                                          \
+        const __m256i flip = _mm256_set1_epi8((char)0x80);                                                  \
+        (void)m4; (void)flip;                                                                               \
+        for (int i = 0; i < nblk; i++) {                                                                    \
+            const uint8_t *blk = row + (size_t)i * BLOCK_BYTES(t);                                          \
+            float dw = f16(blk), extra;                                                                     \
+            __m256i w;                                                                                      \
+            if (t == 8) {                                                                                   \
+                w = _mm256_loadu_si256((const __m256i *)(blk + 2));                                         \
+                extra = (Q8BIAS) * dw;                                                                      \
+            } else {                                                                                        \
+                __m128i raw = _mm_loadu_si128((const __m128i *)(blk + (t == 3 ? 4 : 2)));                   \
+                w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), m4);                    \
+                extra = t == 3 ? f16(blk + 2) : -8.0f * dw;                                                 \
+            }                                                                                               \
+            for (int b = 0; b < nb; b++) {                                                                  \
+                const size_t xb = (size_t)b * (cols / QK) + i;                                              \
+                __m256i a = _mm256_loadu_si256((const __m256i *)(xq + xb * QK));                            \
+                __m256i p = DOT(t, w, a, flip);                                                             \
+                float da = xd[xb];                                                                          \
+                acc[b] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * da), acc[b]);           \
+                corr[b] += t == 3 ? extra * xs[xb] : extra * da * xsq[xb];                                  \
+            }                                                                                               \
+        }                                                                                                   \
+        for (int b = 0; b < nb; b++) out[(size_t)b * ldo + r] = hsum256(acc[b]) + corr[b];                  \
+    }
+
+// u8 (weights, made unsigned) x s8 (activations) -> 8 x int32.
+#define DOT_VNNI(t, w, a, flip) \
+    _mm256_dpbusd_epi32(_mm256_setzero_si256(), (t) == 8 ? _mm256_xor_si256(w, flip) : (w), a)
+
+static inline __attribute__((always_inline)) __m256i dot_avx2(int t, __m256i w, __m256i a, __m256i flip) {
+    (void)flip;
+    const __m256i ones = _mm256_set1_epi16(1);
+    if (t == 8) {
+        // Sign trick: |w| x sign(a, w); compensate the -128 bias the caller adds.
+        __m256i aw = _mm256_sign_epi8(w, w);
+        __m256i sa = _mm256_sign_epi8(a, w);
+        __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sa), ones);
+        return p;
+    }
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, a), ones);
+}
+#define DOT_AVX2(t, w, a, flip) dot_avx2(t, w, a, flip)
+
+DEFINE_KERNEL(row_vnni, VNNI_ATTR, DOT_VNNI, -128.0f)
+DEFINE_KERNEL(row_avx2, , DOT_AVX2, 0.0f)
+
+
+#define DISPATCH_ROWS(KERNEL, ATTR, SUFFIX)                                                                \
+    ATTR static void rows_##SUFFIX(int t, const uint8_t *w, size_t rb, int r0, int r1, int cols,         \
+                                   const int8_t *xq, const float *xd, const float *xsq, const float *xs,     \
+                                   int nb, float *out, int ldo) {                                                              \
+        const int nblk = cols / QK;                                                                        \
+        for (int r = r0; r < r1; r++) {                                                                    \
+            const uint8_t *row = w + (size_t)r * rb;                                                       \
+            for (int b0 = 0; b0 < nb; b0 += 8) {                                                           \
+                int n = nb - b0 < 8 ? nb - b0 : 8;                                                         \
+                const int8_t *q = xq + (size_t)b0 * cols;                                                  \
+                const float *d = xd + (size_t)b0 * nblk, *s = xsq + (size_t)b0 * nblk;                     \
+                const float *m = xs + (size_t)b0 * nblk;                                                   \
+                float *o = out + (size_t)b0 * ldo;                                                         \
+                switch (t * 16 + n) {                                                                      \
+                    CASES(KERNEL, 3) CASES(KERNEL, 2) CASES(KERNEL, 8)                                     \
+                    default: break;                                                                        \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+#define CASE(KERNEL, T, N) \
+    case T * 16 + N: KERNEL(T, row, nblk, q, d, s, m, N, cols, o, ldo, r); break;
+#define CASES(KERNEL, T) \
+    CASE(KERNEL, T, 1) CASE(KERNEL, T, 2) CASE(KERNEL, T, 3) CASE(KERNEL, T, 4) \
+    CASE(KERNEL, T, 5) CASE(KERNEL, T, 6) CASE(KERNEL, T, 7) CASE(KERNEL, T, 8)
+
+DISPATCH_ROWS(row_vnni, VNNI_ATTR, vnni)
+DISPATCH_ROWS(row_avx2, , avx2)
+
+static int has_vnni = -1;
+
+void whet_matmul_q(int t, const void *w, size_t row_bytes, int row_begin, int row_end, int cols,
+                   const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
+                   int ldo) {
+    if (has_vnni < 0) {
+        __builtin_cpu_init();
+        has_vnni = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+                   __builtin_cpu_supports("avx512bw");
+        if (getenv("WHET_NO_VNNI")) has_vnni = 0;
+    }
+    if (has_vnni)
+        rows_vnni(t, (const uint8_t *)w, row_bytes, row_begin, row_end, cols, xq, xd, xsq, xs, nb, out, ldo);
+    else
+        rows_avx2(t, (const uint8_t *)w, row_bytes, row_begin, row_end, cols, xq, xd, xsq, xs, nb, out, ldo);
+}

@@ -1,0 +1,74 @@
+/// The keys and values of one sequence, per layer, as F32 rows [position × kvDim].
+/// Grows in chunks as the sequence grows so eight parallel sequences cost only
+/// what they use (46 KB per position for SmolLM2-135M).
+public final class KVCache: @unchecked Sendable {
+    let layers: Int
+    let kvDim: Int
+    /// Positions filled so far.
+    public internal(set) var length = 0
+    private(set) var capacity = 0
+    private(set) var keys: [UnsafeMutablePointer<Float>] = []
+    private(set) var values: [UnsafeMutablePointer<Float>] = []
+    static let chunk = 128
+
+    init(layers: Int, kvDim: Int) {
+        self.layers = layers
+        self.kvDim = kvDim
+    }
+
+    deinit { release() }
+
+    private func release() {
+        keys.forEach { $0.deallocate() }
+        values.forEach { $0.deallocate() }
+        keys = []
+        values = []
+        capacity = 0
+    }
+
+    /// Makes room for `positions` positions, keeping the first `length`.
+    func reserve(_ positions: Int) {
+        guard positions > capacity else { return }
+        let newCapacity = (positions + Self.chunk - 1) / Self.chunk * Self.chunk
+        var newKeys: [UnsafeMutablePointer<Float>] = []
+        var newValues: [UnsafeMutablePointer<Float>] = []
+        for l in 0..<layers {
+            let k = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * kvDim)
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * kvDim)
+            if length > 0 {
+                k.update(from: keys[l], count: length * kvDim)
+                v.update(from: values[l], count: length * kvDim)
+            }
+            newKeys.append(k)
+            newValues.append(v)
+        }
+        let kept = length
+        release()
+        keys = newKeys
+        values = newValues
+        capacity = newCapacity
+        length = kept
+    }
+
+    /// Forgets everything after `newLength` positions.
+    public func truncate(to newLength: Int) { length = min(length, max(0, newLength)) }
+
+    /// Copies the first `count` positions of `other` into this (empty or longer) cache.
+    func copyPrefix(from other: KVCache, count: Int) {
+        reserve(count)
+        for l in 0..<layers {
+            keys[l].update(from: other.keys[l], count: count * kvDim)
+            values[l].update(from: other.values[l], count: count * kvDim)
+        }
+        length = count
+    }
+
+    /// A new cache holding a copy of the first `count` positions.
+    func snapshot(count: Int) -> KVCache {
+        let copy = KVCache(layers: layers, kvDim: kvDim)
+        copy.copyPrefix(from: self, count: min(count, length))
+        return copy
+    }
+
+    var byteCount: Int { capacity * kvDim * layers * 2 * MemoryLayout<Float>.size }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// How the next token is chosen. `temperature == 0` is greedy (argmax, ties to the
+/// lowest id as llama.cpp does); otherwise top-k, then top-p (nucleus), then a draw
+/// from the tempered softmax with a seeded generator, so a seed reproduces a run.
+public struct SamplingOptions: Sendable, Equatable {
+    public var temperature: Float
+    public var topK: Int
+    public var topP: Float
+    public var seed: UInt64
+
+    public init(temperature: Float = 0, topK: Int = 0, topP: Float = 1, seed: UInt64 = 0) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.seed = seed
+    }
+
+    public static let greedy = SamplingOptions()
+}
+
+/// SplitMix64: tiny, fast and good enough for sampling; deterministic per seed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+struct Sampler {
+    let options: SamplingOptions
+    private var generator: SeededGenerator
+
+    init(_ options: SamplingOptions) {
+        self.options = options
+        generator = SeededGenerator(seed: options.seed)
+    }
+
+    static func argmax(_ logits: UnsafePointer<Float>, count: Int) -> Int32 {
+        var best = 0
+        var bestValue = logits[0]
+        for i in 1..<count where logits[i] > bestValue {
+            best = i
+            bestValue = logits[i]
+        }
+        return Int32(best)
+    }
+
+    mutating func sample(_ logits: UnsafePointer<Float>, count: Int) -> Int32 {
+        guard options.temperature > 0 else { return Self.argmax(logits, count: count) }
+        var candidates = (0..<count).map { (id: Int32($0), logit: logits[$0]) }
+        if options.topK > 0 && options.topK < count {
+            candidates = Array(candidates.partialSort(options.topK))
+        } else {
+            candidates.sort { $0.logit > $1.logit }
+        }
+        let maxLogit = candidates[0].logit
+        var probs = candidates.map { exp(Double(($0.logit - maxLogit) / options.temperature)) }
+        var total = probs.reduce(0, +)
+        if options.topP < 1 {
+            var cumulative = 0.0
+            var keep = probs.count
+            for (i, p) in probs.enumerated() {
+                cumulative += p / total
+                if cumulative >= Double(options.topP) { keep = i + 1; break }
+            }
+            probs = Array(probs.prefix(keep))
+            total = probs.reduce(0, +)
+        }
+        var r = Double.random(in: 0..<total, using: &generator)
+        for (i, p) in probs.enumerated() {
+            r -= p
+            if r < 0 { return candidates[i].id }
+        }
+        return candidates[probs.count - 1].id
+    }
+}
+
+extension Array where Element == (id: Int32, logit: Float) {
+    /// The k largest by logit, sorted descending (a heap would be overkill at k << n).
+    func partialSort(_ k: Int) -> ArraySlice<Element> {
+        var top: [Element] = []
+        top.reserveCapacity(k + 1)
+        for e in self {
+            if top.count == k, let last = top.last, e.logit <= last.logit { continue }
+            var i = top.count
+            while i > 0 && top[i - 1].logit < e.logit { i -= 1 }
+            top.insert(e, at: i)
+            if top.count > k { top.removeLast() }
+        }
+        return top[...]
+    }
+}
+
+/// log-softmax helpers over one row of logits (Double accumulation).
+enum LogSoftmax {
+    static func logNormalizer(_ logits: UnsafePointer<Float>, count: Int) -> Double {
+        var maxValue = logits[0]
+        for i in 1..<count where logits[i] > maxValue { maxValue = logits[i] }
+        var sum = 0.0
+        for i in 0..<count { sum += exp(Double(logits[i] - maxValue)) }
+        return Double(maxValue) + log(sum)
+    }
+}

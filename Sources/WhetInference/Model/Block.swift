@@ -1,0 +1,32 @@
+/// One pre-norm transformer block: `h = x + Attn(norm(x))`, `out = h + MLP(norm(h))`.
+struct Block: Sendable {
+    let index: Int
+    let attention: Attention
+    let mlp: MLP
+
+    func forward(_ pass: ForwardPass) {
+        attention.forward(pass, layer: index)
+        mlp.forward(pass)
+    }
+}
+
+/// The SiLU-gated feed-forward network: `down(silu(gate(n)) ⊙ up(n))`.
+struct MLP: Sendable {
+    let norm: WeightVector
+    let gate: WeightMatrix
+    let up: WeightMatrix
+    let down: WeightMatrix
+
+    func forward(_ pass: ForwardPass) {
+        let n = pass.rows, ff = gate.rows
+        let xn = pass.normalized(norm)
+        let g = pass.buffers.gate.reserve(n * ff), u = pass.buffers.up.reserve(n * ff)
+        pass.matmul.run([.init(weight: gate, out: g), .init(weight: up, out: u)], x: xn, n: n)
+        whet_silu_mul(g, u, g, Int32(n * ff))
+        let delta = pass.buffers.delta.reserve(n * pass.width)
+        pass.matmul.run([.init(weight: down, out: delta)], x: g, n: n)
+        pass.addResidual(delta)
+    }
+}
+
+import CWhetKernels

@@ -1,0 +1,68 @@
+import CWhetKernels
+import Foundation
+
+/// A weight matrix of logical shape [rows, cols] (GGUF `ne = {cols, rows}`), kept
+/// twice: the quantised bytes in the memory map for decode kernels, and an F32
+/// copy for sgemm in prompt processing (dequantised once at load; ~4 bytes/param).
+public final class WeightMatrix: @unchecked Sendable {
+    public let name: String
+    public let type: GGMLType
+    public let rows: Int
+    public let cols: Int
+    let raw: UnsafeRawPointer
+    let rowBytes: Int
+    /// Dequantised rows, row-major [rows × cols]; nil when built with `dense: false`.
+    private(set) var f32: UnsafeMutablePointer<Float>?
+
+    /// Whether the integer decode kernels handle this type natively.
+    var hasQuantKernel: Bool { whet_matmul_q_supported(Int32(type.rawValue)) != 0 }
+
+    init(file: GGUFFile, info: GGUFTensorInfo, dense: Bool) throws {
+        guard info.type.isDequantizable else { throw TensorError.unsupportedType(info.type) }
+        name = info.name
+        type = info.type
+        cols = info.dimensions[0]
+        rows = info.rowCount
+        raw = file.tensorBytes(info).baseAddress!
+        rowBytes = info.type.rowBytes(cols)
+        if dense || !hasQuantKernel { try materialize() }
+    }
+
+    deinit { f32?.deallocate() }
+
+    /// Builds the F32 copy if it does not exist yet.
+    func materialize() throws {
+        guard f32 == nil else { return }
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: rows * cols)
+        do {
+            for r in 0..<rows { try Dequantize.row(type, raw + r * rowBytes, buffer + r * cols, count: cols) }
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+        f32 = buffer
+    }
+
+    /// Dequantises one row (e.g. an embedding lookup) into `dst`.
+    func row(_ r: Int, into dst: UnsafeMutablePointer<Float>) {
+        if let f32 {
+            dst.update(from: f32 + r * cols, count: cols)
+        } else {
+            try? Dequantize.row(type, raw + r * rowBytes, dst, count: cols)
+        }
+    }
+}
+
+/// A vector weight (norm gains), always F32 after load.
+public struct WeightVector: @unchecked Sendable {
+    let values: [Float]
+
+    init(file: GGUFFile, info: GGUFTensorInfo) throws {
+        var v = [Float](repeating: 0, count: info.elementCount)
+        try v.withUnsafeMutableBufferPointer { buf in
+            try Dequantize.row(info.type, file.tensorBytes(info).baseAddress!, buf.baseAddress!,
+                               count: info.elementCount)
+        }
+        values = v
+    }
+}
