@@ -20,6 +20,8 @@ class MiniLM:
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg["layer_norm_eps"]
         self.w = {k: v.astype(np.float32) for k, v in load_file(os.path.join(directory, "model.safetensors")).items()}
+        # Linear weights transposed once to contiguous [in, out], so every projection is one plain GEMM.
+        self.wt = {k: np.ascontiguousarray(v.T) for k, v in self.w.items() if k.endswith(".weight") and v.ndim == 2}
         self.tok = Tokenizer.from_file(os.path.join(directory, "tokenizer.json"))
         self.tok.enable_truncation(self.max_len)
         self.tok.no_padding()
@@ -33,7 +35,8 @@ class MiniLM:
         return (x - mu) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
 
     def _dense(self, x, name):
-        return x @ self.w[name + ".weight"].T + self.w[name + ".bias"]
+        flat = x.reshape(-1, x.shape[-1]) @ self.wt[name + ".weight"] + self.w[name + ".bias"]
+        return flat.reshape(*x.shape[:-1], -1)
 
     def embed_ids(self, batch_ids):
         b, L = len(batch_ids), max(len(ids) for ids in batch_ids)
@@ -55,7 +58,7 @@ class MiniLM:
             q = split(self._dense(x, p + "attention.self.query"))
             k = split(self._dense(x, p + "attention.self.key"))
             v = split(self._dense(x, p + "attention.self.value"))
-            s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + additive
+            s = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2)) / np.sqrt(hd) + additive
             s = np.exp(s - s.max(-1, keepdims=True))
             s /= s.sum(-1, keepdims=True)
             ctx = (s @ v).transpose(0, 2, 1, 3).reshape(b, L, d)
