@@ -36,17 +36,18 @@ public actor EndpointPool {
         self.maxCooldown = maxCooldown
     }
 
-    /// The endpoint to use next and how long to wait before using it (non-zero only when every
-    /// endpoint is cooling down: the one that recovers first is chosen). `avoiding` is skipped when
-    /// another healthy endpoint exists, so a retry goes elsewhere.
-    public func pick(avoiding: Int? = nil, now: Date = Date()) -> (index: Int, wait: Double) {
+    /// The endpoint to use next. `avoiding` is skipped when another healthy endpoint exists, so a retry
+    /// goes elsewhere. When every endpoint is cooling down the one that recovers first is used at once:
+    /// the caller's retry backoff already spaces the attempts, and failing outright would turn one
+    /// flaky single-URL model into a hard error.
+    public func pick(avoiding: Int? = nil, now: Date = Date()) -> Int {
         let healthy = endpoints.indices.filter { (coolingUntil[$0] ?? .distantPast) <= now }
         var candidates = healthy.filter { $0 != avoiding }
         if candidates.isEmpty { candidates = healthy }
         if candidates.isEmpty {
             let soonest = endpoints.indices.min { coolingUntil[$0]! < coolingUntil[$1]! }!
             inFlight[soonest] += 1
-            return (soonest, max(0, coolingUntil[soonest]!.timeIntervalSince(now)))
+            return soonest
         }
         // Least in-flight first; among equals, round robin so idle endpoints share the work.
         nextTieBreak &+= 1
@@ -56,7 +57,7 @@ public actor EndpointPool {
             return (left - nextTieBreak % count + count) % count < (right - nextTieBreak % count + count) % count
         }!
         inFlight[chosen] += 1
-        return (chosen, 0)
+        return chosen
     }
 
     public func reportSuccess(_ index: Int) {

@@ -63,14 +63,16 @@ public enum LabelParser {
     public static func firstLabel(in reply: String, among labels: [String]) -> String? {
         let text = normalise(reply)
         let ordered = labels.sorted { $0.count > $1.count }
-        if let exact = ordered.first(where: { text.hasPrefix(normalise($0)) && !normalise($0).isEmpty }) {
+        if let exact = ordered.first(where: { !normalise($0).isEmpty && (text + " ").hasPrefix(normalise($0) + " ") }) {
             return exact
         }
+        // Whole words only: "no" is not in "cannot".
+        let padded = " \(text) "
         var best: (label: String, offset: Int)?
         for label in ordered {
             let needle = normalise(label)
-            guard !needle.isEmpty, let range = text.range(of: needle) else { continue }
-            let offset = text.distance(from: text.startIndex, to: range.lowerBound)
+            guard !needle.isEmpty, let range = padded.range(of: " \(needle) ") else { continue }
+            let offset = padded.distance(from: padded.startIndex, to: range.lowerBound)
             if best == nil || offset < best!.offset { best = (label, offset) }
         }
         return best?.label

@@ -84,8 +84,7 @@ public final class OpenAICompatibleProvider: ModelProvider {
         var avoiding: Int?
         for attempt in 1...max(1, policy.maxAttempts) {
             try Task.checkCancellation()
-            let (index, wait) = await pool.pick(avoiding: avoiding)
-            if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+            let index = await pool.pick(avoiding: avoiding)
             let endpoint = pool.endpoints[index]
             let url = endpoint.baseURL + path
             await endpoint.limiter.acquire()

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import WhetProviders
+
+@Suite struct CacheAndBudgetTests {
+    static let requests: [ProviderRequest] = [
+        helloRequest,
+        .chat([.user("Classify: great film")], GenerationOptions(n: 2, temperature: 0.7, maxTokens: 8, seed: 1)),
+        .completion("Once upon a time", GenerationOptions(maxTokens: 8, stop: ["\n"])),
+    ]
+
+    @Test func aSecondIdenticalRunMakesNoNetworkCalls() async throws {
+        let server = try FaultInjectingServer()
+        defer { server.stop() }
+        let path = temporaryPath("whet.sqlite")
+
+        let firstLedger = UsageLedger()
+        let first = ManagedProvider(base: testRemote([server.baseURL]), cache: try SQLiteResponseCache(path: path),
+                                    ledger: firstLedger)
+        var firstAnswers: [[ProviderChoice]] = []
+        for request in Self.requests { firstAnswers.append(try await first.complete(request).choices) }
+        #expect(server.requestCount == 3)
+        #expect(await firstLedger.usage(of: "test-model").calls == 3)
+
+        // A new process would open the same file: so does this run.
+        let secondLedger = UsageLedger()
+        let second = ManagedProvider(base: testRemote([server.baseURL]), cache: try SQLiteResponseCache(path: path),
+                                     ledger: secondLedger)
+        for (request, expected) in zip(Self.requests, firstAnswers) {
+            let response = try await second.complete(request)
+            #expect(response.fromCache)
+            #expect(response.choices == expected)
+        }
+        #expect(server.requestCount == 3)
+        let usage = await secondLedger.usage(of: "test-model")
+        #expect(usage.calls == 0)
+        #expect(usage.cacheHits == 3)
+        #expect(usage.usage == TokenUsage())
+    }
+
+    @Test func cachedUsageSplitsSamplesAndKeepsTheirTokens() async throws {
+        let server = try FaultInjectingServer()
+        defer { server.stop() }
+        let provider = ManagedProvider(base: testRemote([server.baseURL]), cache: InMemoryResponseCache())
+        let live = try await provider.complete(Self.requests[1])
+        let cached = try await provider.complete(Self.requests[1])
+        #expect(live.choices.count == 2)
+        #expect(cached.usage == live.usage)
+        #expect(cached.choices == live.choices)
+    }
+
+    @Test func theBypassFlagCallsTheModelAndRefreshesTheCache() async throws {
+        let server = try FaultInjectingServer()
+        defer { server.stop() }
+        let cache = InMemoryResponseCache()
+        let bypassing = ManagedProvider(base: testRemote([server.baseURL]), cache: cache, cachePolicy: .bypass)
+        _ = try await bypassing.complete(helloRequest)
+        _ = try await bypassing.complete(helloRequest)
+        #expect(server.requestCount == 2)
+        let reading = ManagedProvider(base: testRemote([server.baseURL]), cache: cache)
+        #expect(try await reading.complete(helloRequest).fromCache)
+        #expect(server.requestCount == 2)
+    }
+
+    @Test func theCacheKeyDependsOnModelRequestAndSample() throws {
+        let base = try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0)
+        #expect(try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0) == base)
+        #expect(try ResponseCacheKey.key(model: "b", request: helloRequest, sampleIndex: 0) != base)
+        #expect(try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 1) != base)
+        var warmer = helloRequest
+        warmer.options.temperature = 0.5
+        #expect(try ResponseCacheKey.key(model: "a", request: warmer, sampleIndex: 0) != base)
+        var more = helloRequest
+        more.options.n = 4
+        #expect(try ResponseCacheKey.key(model: "a", request: more, sampleIndex: 0) == base)
+    }
+
+    @Test func aCallThatWouldExceedTheBudgetIsRefusedBeforeItIsMade() async throws {
+        let server = try FaultInjectingServer()
+        defer { server.stop() }
+        let price = PriceTable(promptPerMillion: 1000, completionPerMillion: 1000)
+        // Each call really costs 10 tokens = $0.01 but is estimated above $0.02 (16 max tokens + prompt).
+        let ledger = UsageLedger(budget: Budget(maxCostUSD: 0.05))
+        let provider = ManagedProvider(base: testRemote([server.baseURL]), cache: nil, ledger: ledger, price: price)
+        var made = 0
+        var refusal: ProviderError?
+        for _ in 0..<10 {
+            do {
+                _ = try await provider.complete(helloRequest)
+                made += 1
+            } catch let error as ProviderError {
+                refusal = error
+                break
+            }
+        }
+        let estimate = price.cost(of: ManagedProvider.estimate(helloRequest))
+        let expectedCalls = Int(((0.05 - estimate) / 0.01).rounded(.down)) + 1
+        #expect(made == expectedCalls)
+        #expect(server.requestCount == made)
+        #expect(await ledger.spentCostUSD <= 0.05)
+        guard case .budgetExceeded = refusal else {
+            Issue.record("expected budgetExceeded, got \(String(describing: refusal))")
+            return
+        }
+    }
+
+    @Test func aTokenBudgetCountsReservedCallsInFlight() async throws {
+        let ledger = UsageLedger(budget: Budget(maxTokens: 100))
+        let first = try await ledger.reserve(estimate: TokenUsage(promptTokens: 30, completionTokens: 30), price: nil)
+        await #expect(throws: ProviderError.self) {
+            try await ledger.reserve(estimate: TokenUsage(promptTokens: 30, completionTokens: 30), price: nil)
+        }
+        await ledger.settle(first, model: "m", usage: TokenUsage(promptTokens: 20, completionTokens: 5), latency: 0.1, price: nil)
+        _ = try await ledger.reserve(estimate: TokenUsage(promptTokens: 30, completionTokens: 30), price: nil)
+        #expect(await ledger.spentTokens == 25)
+    }
+
+    @Test func costFollowsThePriceTable() {
+        let price = PriceTable(promptPerMillion: 0.15, completionPerMillion: 0.60)
+        let cost = price.cost(of: TokenUsage(promptTokens: 1_000_000, completionTokens: 500_000))
+        #expect(abs(cost - 0.45) < 1e-12)
+    }
+}

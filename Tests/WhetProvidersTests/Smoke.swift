@@ -1,4 +1,0 @@
-import Testing
-@testable import WhetProviders
-
-@Test func moduleLoads() { #expect(Bool(true)) }
