@@ -75,4 +75,23 @@ import Testing
                                      merges: [], pre: .smollm)
         #expect(fresh.encode("ab", addBOS: false, parseSpecial: false).count == 2)  // no merges: bytes
     }
+
+    /// One shared instance serves concurrent requests (the word cache is locked).
+    @Test func concurrentEncodingMatchesSerial() async throws {
+        let t = try TokenizerTestSupport.tokenizer()
+        let texts = TokenizerTestSupport.cases.map(\.text) + TokenizerTestSupport.extraRoundTrips
+        let serial = texts.map { t.encode($0) }
+        let parallel = await withTaskGroup(of: (Int, [Int32]).self) { group in
+            for _ in 0..<4 {
+                for (i, text) in texts.enumerated() {
+                    group.addTask { (i, t.encode(text)) }
+                }
+            }
+            var out: [(Int, [Int32])] = []
+            for await r in group { out.append(r) }
+            return out
+        }
+        #expect(parallel.count == texts.count * 4)
+        for (i, ids) in parallel { #expect(ids == serial[i]) }
+    }
 }
