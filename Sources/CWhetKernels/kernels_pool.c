@@ -1,44 +1,65 @@
-// A two-thread pool for the decode step. A token runs ~200 matmuls of 50-500 us;
-// waking a sleeping thread through a condition variable costs tens of us each,
-// so the worker spins (with pause) for a while after each job and only then
-// sleeps. Measured: DispatchQueue.concurrentPerform per matmul cost ~15% of a
-// decode step; this pool costs well under 1%.
+// A small work-sharing pool for the forward pass. A decode step runs ~200
+// matmuls of 20-500 us; waking a sleeping thread through a condition variable
+// for each costs tens of us, so the worker spins (with pause) for a while after
+// a job and only then sleeps. Work is split into chunks claimed from an atomic
+// counter: if the worker is descheduled (a busy 2-core machine), the caller
+// simply takes every chunk itself instead of waiting for it.
 #include "whet_kernels.h"
 #include <immintrin.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
-#define SPIN_ITERATIONS 200000
+#define SPIN_ITERATIONS 30000
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t sleep_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sleep_cv = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t caller_mu = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int generation;
-static atomic_int finished;
+// (generation << 32) | next unclaimed chunk.
+static _Atomic uint64_t state;
+static atomic_int done_chunks;
 static whet_task_fn job_fn;
 static void *job_ctx;
+static int job_chunks;
+
+// Claims and runs chunks of the job of generation `gen` until none is left.
+static void work(uint32_t gen, int thread) {
+    for (;;) {
+        uint64_t s = atomic_load_explicit(&state, memory_order_acquire);
+        if ((uint32_t)(s >> 32) != gen) return;
+        int chunk = (int)(uint32_t)s;
+        whet_task_fn fn = job_fn;
+        void *ctx = job_ctx;
+        int n = job_chunks;
+        if (chunk >= n) return;
+        if (!atomic_compare_exchange_weak_explicit(&state, &s, s + 1, memory_order_acq_rel, memory_order_acquire))
+            continue;
+        fn(ctx, chunk, n, thread);
+        atomic_fetch_add_explicit(&done_chunks, 1, memory_order_acq_rel);
+    }
+}
 
 static void *worker_main(void *arg) {
     (void)arg;
-    int seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        int g;
+        uint32_t gen;
         for (int i = 0;; i++) {
-            g = atomic_load_explicit(&generation, memory_order_acquire);
-            if (g != seen) break;
+            gen = (uint32_t)(atomic_load_explicit(&state, memory_order_acquire) >> 32);
+            if (gen != seen) break;
             if (i < SPIN_ITERATIONS) {
                 _mm_pause();
             } else {
                 pthread_mutex_lock(&sleep_mu);
-                while (atomic_load(&generation) == seen) pthread_cond_wait(&sleep_cv, &sleep_mu);
+                while ((uint32_t)(atomic_load(&state) >> 32) == seen) pthread_cond_wait(&sleep_cv, &sleep_mu);
                 pthread_mutex_unlock(&sleep_mu);
                 i = 0;
             }
         }
-        seen = g;
-        job_fn(job_ctx, 1, 2);
-        atomic_store_explicit(&finished, g, memory_order_release);
+        seen = gen;
+        work(gen, 1);
     }
     return 0;
 }
@@ -54,16 +75,21 @@ static void start_worker(void) {
 
 int whet_pool_threads(void) { return 2; }
 
-void whet_pool_run(whet_task_fn fn, void *ctx) {
+void whet_pool_run(whet_task_fn fn, void *ctx, int chunks) {
     pthread_once(&once, start_worker);
     pthread_mutex_lock(&caller_mu);
     job_fn = fn;
     job_ctx = ctx;
-    int g = atomic_fetch_add_explicit(&generation, 1, memory_order_acq_rel) + 1;
+    job_chunks = chunks;
+    atomic_store_explicit(&done_chunks, 0, memory_order_relaxed);
+    uint32_t gen = (uint32_t)(atomic_load(&state) >> 32) + 1;
+    atomic_store_explicit(&state, (uint64_t)gen << 32, memory_order_release);
     pthread_mutex_lock(&sleep_mu);
     pthread_cond_signal(&sleep_cv);
     pthread_mutex_unlock(&sleep_mu);
-    fn(ctx, 0, 2);
-    while (atomic_load_explicit(&finished, memory_order_acquire) != g) _mm_pause();
+    work(gen, 0);
+    for (int i = 0; atomic_load_explicit(&done_chunks, memory_order_acquire) != chunks; i++) {
+        if (i < SPIN_ITERATIONS) _mm_pause(); else sched_yield();
+    }
     pthread_mutex_unlock(&caller_mu);
 }

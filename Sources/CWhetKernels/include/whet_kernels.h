@@ -47,10 +47,9 @@ void whet_round_f16(float *x, int n);
 // Row-wise fp16 -> f32.
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
 
-// ---- A two-thread pool ----
-// The decode step issues ~200 small matmuls per token; waking a thread through the
-// kernel for each costs more than the matmul, so the worker spins briefly before
-// it sleeps. fn(ctx, ith, nth) runs on the caller (ith 0) and on the worker.
-typedef void (*whet_task_fn)(void *ctx, int ith, int nth);
-void whet_pool_run(whet_task_fn fn, void *ctx);
+// ---- A two-thread work-sharing pool ----
+// fn(ctx, chunk, chunks, thread) runs once per chunk in [0, chunks), on the caller
+// (thread 0) or the worker (thread 1); returns when all chunks are done.
+typedef void (*whet_task_fn)(void *ctx, int chunk, int chunks, int thread);
+void whet_pool_run(whet_task_fn fn, void *ctx, int chunks);
 int whet_pool_threads(void);

@@ -38,23 +38,27 @@ final class MatMul {
                 whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks,
                                  m + r * blocks)
             }
-            WorkerPool.run { ith, nth in
-                for job in jobs {
+            let parts = 4
+            WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
+                do {
+                    let job = jobs[chunk / parts]
                     let w = job.weight
-                    let rows = WorkerPool.slice(w.rows, ith, nth, align: 4)
-                    if rows.isEmpty { continue }
+                    let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
+                    if rows.isEmpty { return }
                     whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
                                   Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
                 }
             }
         } else {
             for job in jobs { try? job.weight.materialize() }
-            WorkerPool.run { ith, nth in
-                for job in jobs {
+            let parts = 4
+            WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
+                do {
+                    let job = jobs[chunk / parts]
                     let w = job.weight
-                    guard let dense = w.f32 else { continue }
-                    let rows = WorkerPool.slice(w.rows, ith, nth, align: 16)
-                    if rows.isEmpty { continue }
+                    guard let dense = w.f32 else { return }
+                    let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 16)
+                    if rows.isEmpty { return }
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(rows.count), Int32(cols),
                                 1, x, Int32(cols), dense + rows.lowerBound * cols, Int32(cols),
                                 0, job.out + rows.lowerBound, Int32(w.rows))

@@ -1,27 +1,30 @@
 import CWhetKernels
 
-/// Runs `body(threadIndex, threadCount)` on the caller and on the kernel pool's
-/// worker thread (see kernels_pool.c for why a spinning pool and not
-/// DispatchQueue.concurrentPerform), returning when both are done.
+/// The kernel pool (kernels_pool.c; a spinning work-sharing pool rather than
+/// DispatchQueue.concurrentPerform, whose per-call wake-ups cost more than a
+/// decode-sized matmul).
 enum WorkerPool {
     static var threadCount: Int { Int(whet_pool_threads()) }
 
-    static func run(_ body: (Int, Int) -> Void) {
+    /// Runs `body(chunk, thread)` for every chunk in `0..<chunks`, spread over the
+    /// caller (thread 0) and the worker (thread 1).
+    static func run(chunks: Int, _ body: (Int, Int) -> Void) {
+        guard chunks > 0 else { return }
         withoutActuallyEscaping(body) { escaping in
             var closure = escaping
             withUnsafeMutablePointer(to: &closure) { pointer in
-                whet_pool_run({ context, ith, nth in
+                whet_pool_run({ context, chunk, _, thread in
                     let f = context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
-                    f(Int(ith), Int(nth))
-                }, pointer)
+                    f(Int(chunk), Int(thread))
+                }, pointer, Int32(chunks))
             }
         }
     }
 
-    /// The half-open slice `[begin, end)` of `count` items that thread `ith` of `nth` takes.
-    @inline(__always) static func slice(_ count: Int, _ ith: Int, _ nth: Int, align: Int = 1) -> Range<Int> {
-        let per = ((count + nth - 1) / nth + align - 1) / align * align
-        let begin = min(count, ith * per)
+    /// The half-open slice `[begin, end)` of `count` items that part `i` of `parts` takes.
+    @inline(__always) static func slice(_ count: Int, _ i: Int, _ parts: Int, align: Int = 1) -> Range<Int> {
+        let per = ((count + parts - 1) / parts + align - 1) / align * align
+        let begin = min(count, i * per)
         return begin..<min(count, begin + per)
     }
 }

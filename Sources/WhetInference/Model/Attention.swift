@@ -69,9 +69,9 @@ struct Attention: Sendable {
         let qd = c.queryDim, kvd = c.kvDim, hd = c.headDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
-        WorkerPool.run { ith, nth in
-            let s = scores[ith]
-            for i in stride(from: ith, to: items.count, by: nth) {
+        WorkerPool.run(chunks: items.count) { i, thread in
+            let s = scores[thread]
+            do {
                 let item = items[i]
                 let seg = pass.segments[item.segment]
                 let kvHead = item.head / group
@@ -83,7 +83,7 @@ struct Attention: Sendable {
                 let visible = seg.start + item.rows.upperBound
                 if item.rows.count == 1 {
                     whet_attend_one(qPtr, keys, values, Int32(visible), Int32(hd), kvd, scale, s, oPtr)
-                    continue
+                    return
                 }
                 let m = item.rows.count
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(visible), Int32(hd),
