@@ -87,3 +87,10 @@ public final class SentenceEmbedder: @unchecked Sendable {
         return results
     }
 }
+
+extension SentenceEmbedder {
+    /// Sets OpenBLAS's thread count for the whole process (it is a global setting in OpenBLAS).
+    public static func setBLASThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+}
