@@ -1,7 +1,39 @@
 import ArgumentParser
+import Foundation
+import WhetCore
+import WhetInference
 
+/// `whet lm`: the in-process language model (GGUF, llama architecture).
 struct LMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lm", abstract: "Run the in-process language model (not landed yet).")
-    func run() async throws { throw notLanded("lm", "issue 3") }
+        commandName: "lm",
+        abstract: "Run the in-process language model: tokenize, generate, next-token log-probs, score, bench.",
+        subcommands: [
+            LMTokenizeCommand.self, LMGenerateCommand.self, LMLogprobsCommand.self, LMScoreCommand.self,
+            LMBenchCommand.self,
+        ])
+}
+
+/// `--model PATH`, defaulting to the SmolLM2 file that scripts/setup installs.
+struct LMModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A GGUF model (default: the embedded SmolLM2-135M-Instruct).")
+    var model: String?
+
+    func url() throws -> URL { try model.map { URL(fileURLWithPath: $0) } ?? ModelLocator.defaultGGUF() }
+
+    func load() throws -> LlamaEngine { try LlamaEngine(modelURL: url()) }
+}
+
+/// Reads `--text` or `--prompt` style input, or a file.
+enum LMInput {
+    static func text(_ inline: String?, file: String?, name: String) throws -> String {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw UsageFailure(message: "\(file): cannot read the \(name) file")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+        guard let inline else { throw UsageFailure(message: "give --\(name) or --\(name)-file") }
+        return inline
+    }
 }
