@@ -174,3 +174,4 @@ void whet_matmul_q(int t, const void *w, size_t row_bytes, int row_begin, int ro
     else
         rows_avx2(t, (const uint8_t *)w, row_bytes, row_begin, row_end, cols, xq, xd, xsq, xs, nb, out, ldo);
 }
+

@@ -8,8 +8,8 @@ import Foundation
 /// Both split the weight rows over the two threads; OpenBLAS itself runs
 /// single-threaded so its spinning threads never compete with the pool.
 final class MatMul {
-    /// Largest batch for the quantised kernels; above it sgemm wins (measured: at
-    /// 8 rows the integer kernel is ~3x faster than sgemm, at 32 sgemm is faster).
+    /// Largest decode batch for the quantised kernels (a batched decode step has one
+    /// row per sequence); beyond it sgemm reads each weight once for all rows anyway.
     var quantMaxBatch = 16
     private let xq = ScratchBuffer<Int8>()
     private let xd = ScratchBuffer<Float>()
@@ -26,30 +26,39 @@ final class MatMul {
         let out: UnsafeMutablePointer<Float>
     }
 
+    /// Forces sgemm on F32 activations whatever the batch size. The engine sets it
+    /// for every piece of a prompt longer than `quantMaxBatch`, so such a prompt
+    /// gives the same logits whether processed whole or as a prefix-cache hit plus
+    /// a short suffix: this model amplifies last-bit differences enough that mixing
+    /// the two paths can flip a greedy near-tie. Short prompts and generated tokens
+    /// use the Q8 kernels, as llama.cpp does. (Measured against the llama.cpp
+    /// fixture: F32 for long prompts tracks its logits more closely than Q8.)
+    var promptMode = false
+
     /// Computes every job's product with the same input `x` in one pool run.
     func run(_ jobs: [Job], x: UnsafePointer<Float>, n: Int) {
         guard let cols = jobs.first?.weight.cols, n > 0 else { return }
-        let quantised = n <= quantMaxBatch && jobs.allSatisfy { $0.weight.hasQuantKernel }
-        if quantised {
-            let blocks = cols / 32
-            let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)
-            let m = xs.reserve(n * blocks)
-            for r in 0..<n {
-                whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks,
-                                 m + r * blocks)
-            }
-            let parts = 4
-            WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
-                do {
-                    let job = jobs[chunk / parts]
-                    let w = job.weight
-                    let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
-                    if rows.isEmpty { return }
-                    whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
-                                  Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
-                }
-            }
-        } else {
+        let quantised = !promptMode && n <= quantMaxBatch && jobs.allSatisfy { $0.weight.hasQuantKernel }
+        guard quantised else { return runDense(jobs, x: x, n: n, cols: cols) }
+        let blocks = cols / 32
+        let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)
+        let m = xs.reserve(n * blocks)
+        for r in 0..<n {
+            whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
+        }
+        let parts = 4
+        WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
+            let job = jobs[chunk / parts]
+            let w = job.weight
+            let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
+            if rows.isEmpty { return }
+            whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
+                          Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
+        }
+    }
+
+    private func runDense(_ jobs: [Job], x: UnsafePointer<Float>, n: Int, cols: Int) {
+        do {
             for job in jobs { try? job.weight.materialize() }
             let parts = 4
             WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in

@@ -75,8 +75,10 @@ final class ForwardPass {
 extension Llama {
     /// Runs the blocks over `tokens` (laid out as `segments`), extends each segment's
     /// cache, and returns the logits [logitRows.count × vocab] of the requested rows.
-    func forward(tokens: [Int32], segments: [Segment], logitRows: [Int], matmul: MatMul,
+    /// `dense` selects the F32 sgemm path whatever the batch size (see MatMul.promptMode).
+    func forward(tokens: [Int32], segments: [Segment], logitRows: [Int], dense: Bool, matmul: MatMul,
                  buffers: ForwardBuffers) -> UnsafeMutablePointer<Float> {
+        matmul.promptMode = dense
         let pass = ForwardPass(model: self, tokens: tokens, segments: segments, matmul: matmul, buffers: buffers)
         for block in blocks { block.forward(pass) }
         for seg in segments { seg.cache.length = seg.start + seg.count }
