@@ -14,9 +14,9 @@ struct RunsCommand: AsyncParsableCommand {
         guard !runs.isEmpty else { print("no runs in \(store.path)"); return }
         let fmt = DateFormatter()
         fmt.dateFormat = "yyyy-MM-dd HH:mm"
-        print("RUN".padding(22), "KIND".padding(9), "TASK".padding(18), "STATUS".padding(12), "DEV".padding(7), "TEST".padding(7), "STARTED")
+        print("RUN".padding(24), "KIND".padding(9), "TASK".padding(18), "STATUS".padding(12), "DEV".padding(7), "TEST".padding(7), "STARTED")
         for r in runs {
-            print(r.id.padding(22), r.kind.padding(9), r.taskName.padding(18), r.status.padding(12),
+            print(r.id.padding(24), r.kind.padding(9), r.taskName.padding(18), r.status.padding(12),
                   (r.bestDevScore.map { String(format: "%.3f", $0) } ?? "-").padding(7),
                   (r.testScore.map { String(format: "%.3f", $0) } ?? "-").padding(7), fmt.string(from: r.createdAt))
         }
