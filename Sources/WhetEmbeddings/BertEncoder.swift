@@ -85,6 +85,7 @@ final class BertEncoder {
                                     1, xp, Int32(h), layer.qkv, Int32(h), 1, qp, Int32(stride3))
                         for s in 0..<(offsets.count - 1) {
                             let start = offsets[s], length = offsets[s + 1] - start
+                            if length == 0 { continue }
                             for head in 0..<config.headCount {
                                 let q = qp + start * stride3 + head * d
                                 let k = q + h, v = q + 2 * h
