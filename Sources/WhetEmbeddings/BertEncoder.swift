@@ -5,8 +5,10 @@ import Foundation
 /// and L2 normalisation. Sequences are packed end to end instead of padded: every dense layer
 /// works per token, and attention runs per sequence over exactly its own tokens, which is what
 /// a padding mask computes (masked keys get zero weight) without spending work on pad rows.
-/// Not thread-safe: scratch buffers are reused across calls; `SentenceEmbedder` serialises access.
-final class BertEncoder {
+/// Not thread-safe: scratch buffers are reused across calls. `@unchecked Sendable` only so that
+/// `SentenceEmbedder` can hand each of its workers one encoder under its lock; no encoder is ever
+/// used by two threads at once.
+final class BertEncoder: @unchecked Sendable {
     let config: BertConfig
     private let weights: BertWeights
     private var x: [Float] = []

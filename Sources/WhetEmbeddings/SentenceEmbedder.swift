@@ -16,12 +16,15 @@ public final class SentenceEmbedder: @unchecked Sendable {
     public let tokenizer: WordPieceTokenizer
     public let config: BertConfig
     public var dimension: Int { config.hiddenSize }
-    private let encoder: BertEncoder
+    /// One encoder per worker: each owns its scratch buffers; the weights are shared (copy-on-write arrays).
+    private let encoders: [BertEncoder]
     private let lock = NSLock()
 
     /// Loads `config.json`, `sentence_bert_config.json`, `tokenizer.json` (or `vocab.txt`) and
-    /// `model.safetensors` from the directory.
-    public init(directory: URL) throws {
+    /// `model.safetensors` from the directory. With `workers > 1`, batches are spread over that many
+    /// threads; pair it with `setBLASThreads(1)`, since on SMT cores two single-threaded GEMMs side
+    /// by side beat one two-threaded GEMM (the element-wise work of one overlaps the other's GEMM).
+    public init(directory: URL, workers: Int = 1) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw EmbeddingError.fileMissing(path: directory.path)
@@ -29,7 +32,9 @@ public final class SentenceEmbedder: @unchecked Sendable {
         config = try BertConfig(directory: directory)
         tokenizer = try WordPieceTokenizer(directory: directory)
         let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
-        encoder = BertEncoder(config: config, weights: try BertWeights(file: file, config: config))
+        let weights = try BertWeights(file: file, config: config)
+        let config = self.config
+        encoders = (0..<max(1, workers)).map { _ in BertEncoder(config: config, weights: weights) }
     }
 
     /// One unit-length vector per text, in input order.
@@ -76,15 +81,45 @@ public final class SentenceEmbedder: @unchecked Sendable {
     /// Batches of similar length keep the attention scratch small; results go back in input order.
     private func encode(_ sequences: [[Int32]], batchSize: Int) -> [[Float]] {
         let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
-        var results = [[Float]](repeating: [], count: sequences.count)
+        let batches = stride(from: 0, to: order.count, by: batchSize).map {
+            Array(order[$0..<min(order.count, $0 + batchSize)])
+        }
+        let results = ResultSlots(count: sequences.count)
         lock.lock()
         defer { lock.unlock() }
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let batch = Array(order[start..<min(order.count, start + batchSize)])
-            let vectors = encoder.embed(batch.map { sequences[$0] })
-            for (index, vector) in zip(batch, vectors) { results[index] = vector }
+        let encoders = self.encoders
+        let workers = min(encoders.count, batches.count)
+        if workers <= 1 {
+            for batch in batches { results.store(batch, encoders[0].embed(batch.map { sequences[$0] })) }
+        } else {
+            // Batches are dealt round-robin in length order, so the workers get similar token counts.
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for b in stride(from: worker, to: batches.count, by: workers) {
+                    results.store(batches[b], encoders[worker].embed(batches[b].map { sequences[$0] }))
+                }
+            }
         }
-        return results
+        return results.values
+    }
+}
+
+/// Per-sequence results filled in by concurrent workers, each writing disjoint indices.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [[Float]]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = [[Float]](repeating: [], count: count) }
+
+    func store(_ indices: [Int], _ vectors: [[Float]]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for (index, vector) in zip(indices, vectors) { slots[index] = vector }
+    }
+
+    var values: [[Float]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots
     }
 }
 

@@ -65,3 +65,15 @@ import Testing
         }
     }
 }
+
+@Suite(.enabled(if: TestSupport.hasModel)) struct ParallelWorkerTests {
+    @Test func twoWorkersGiveTheSameVectorsAsOne() throws {
+        let dir = try #require(TestSupport.modelDirectory)
+        let parallel = try SentenceEmbedder(directory: dir, workers: 2)
+        let single = try #require(TestSupport.embedder)
+        let texts = (0..<40).map { "Sentence number \($0) " + String(repeating: "with more words ", count: $0 % 7) }
+        let a = try parallel.embed(texts, batchSize: 4)
+        let b = try single.embed(texts, batchSize: 4)
+        for (x, y) in zip(a, b) { #expect(Similarity.cosine(x, y) > 0.99999) }
+    }
+}

@@ -28,7 +28,7 @@ def main():
     tokens = sum(len(model.token_ids(t)) for t in texts)
     print(json.dumps({"impl": "numpy reference", "sentences": len(texts), "tokens": tokens,
                       "seconds": best, "sentences_per_second": len(texts) / best,
-                      "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}))
+                      "threads": "OpenBLAS " + os.environ.get("OPENBLAS_NUM_THREADS", "default")}))
 
 
 if __name__ == "__main__":

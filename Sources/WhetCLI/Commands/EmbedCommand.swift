@@ -51,7 +51,7 @@ struct EmbedCommand: AsyncParsableCommand {
     @Option(name: .long, help: "With --bench: timed repetitions (the best is reported).")
     var `repeat` = 3
 
-    @Option(name: .long, help: "OpenBLAS threads (default: OpenBLAS's own choice, all cores).")
+    @Option(name: .long, help: "Worker threads, each running single-threaded OpenBLAS (default: all cores).")
     var threads: Int?
 
     @Flag(name: .long, help: "Print machine-readable JSON.")
@@ -71,9 +71,11 @@ struct EmbedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let texts = try inputTexts()
-        if let threads { SentenceEmbedder.setBLASThreads(threads) }
         let directory = try model.map { URL(fileURLWithPath: $0) } ?? ModelLocator.defaultEmbeddingDirectory()
-        let embedder = try SentenceEmbedder(directory: directory)
+        // Parallel batches on single-threaded GEMMs: measured faster than one multi-threaded GEMM
+        // on the 2-vCPU (one SMT core) machines, see docs/embeddings.md.
+        SentenceEmbedder.setBLASThreads(1)
+        let embedder = try SentenceEmbedder(directory: directory, workers: workerCount)
         let mode: SentenceEmbedder.LongTextMode = windowOverlap.map { .windows(overlap: $0) } ?? .truncate
         if bench { return try runBench(embedder, texts, mode) }
         let vectors = try embedder.embed(texts, batchSize: batchSize, longText: mode)
@@ -86,6 +88,8 @@ struct EmbedCommand: AsyncParsableCommand {
             for vector in vectors { print(vector.map { String(format: "%.6f", $0) }.joined(separator: " ")) }
         }
     }
+
+    private var workerCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     private func inputTexts() throws -> [String] {
         var texts = text
@@ -164,7 +168,7 @@ struct EmbedCommand: AsyncParsableCommand {
         let tokens = texts.reduce(0) { $0 + embedder.tokenizer.encode($1, maxLength: embedder.config.maxSequenceLength).count }
         let result = BenchOutput(impl: "whet (Swift, OpenBLAS)", sentences: texts.count, tokens: tokens, seconds: best,
                                  sentences_per_second: Double(texts.count) / best,
-                                 threads: threads.map(String.init) ?? "default")
+                                 threads: "\(workerCount) workers x 1 OpenBLAS thread")
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
