@@ -33,6 +33,7 @@ final class FaultInjectingServer: @unchecked Sendable {
     private var fallback: Fault
     private var received = 0
     private var bodies: [String] = []
+    private var heads: [String] = []
 
     init(script: [Fault] = [], fallback: Fault = .ok) throws {
         self.script = script
@@ -68,6 +69,13 @@ final class FaultInjectingServer: @unchecked Sendable {
         return received
     }
 
+    /// Request lines and headers, as received.
+    var requestHeads: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return heads
+    }
+
     var requestBodies: [String] {
         lock.lock()
         defer { lock.unlock() }
@@ -80,10 +88,11 @@ final class FaultInjectingServer: @unchecked Sendable {
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
-    private func nextFault(body: String) -> Fault {
+    private func nextFault(head: String, body: String) -> Fault {
         lock.lock()
         defer { lock.unlock() }
         received += 1
+        heads.append(head)
         bodies.append(body)
         return script.isEmpty ? fallback : script.removeFirst()
     }
@@ -102,8 +111,8 @@ final class FaultInjectingServer: @unchecked Sendable {
     private func serve(_ connection: Int32) {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let body = readRequest(connection) else { close(connection); return }
-        let fault = nextFault(body: body)
+        guard let (head, body) = readRequest(connection) else { close(connection); return }
+        let fault = nextFault(head: head, body: body)
         let valid = Self.completionJSON(for: body)
         switch fault {
         case .ok:
@@ -147,7 +156,7 @@ final class FaultInjectingServer: @unchecked Sendable {
         return #"{"id":"x","object":"\#(isChat ? "chat.completion" : "text_completion")","created":0,"model":"m","choices":[\#(choices.joined(separator: ","))],"usage":{"prompt_tokens":\#(promptTokens),"completion_tokens":\#(completion),"total_tokens":\#(promptTokens + completion)}}"#
     }
 
-    private func readRequest(_ connection: Int32) -> String? {
+    private func readRequest(_ connection: Int32) -> (head: String, body: String)? {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -155,8 +164,8 @@ final class FaultInjectingServer: @unchecked Sendable {
             guard count > 0 else { return nil }
             data += buffer[0..<count]
             guard let end = Self.headerEnd(data) else { continue }
-            let head = String(decoding: data[0..<end], as: UTF8.self).lowercased()
-            let length = head.split(separator: "\r\n").compactMap { line -> Int? in
+            let head = String(decoding: data[0..<end], as: UTF8.self)
+            let length = head.lowercased().split(separator: "\r\n").compactMap { line -> Int? in
                 line.hasPrefix("content-length:") ? Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) : nil
             }.first ?? 0
             while data.count < end + 4 + length {
@@ -164,7 +173,7 @@ final class FaultInjectingServer: @unchecked Sendable {
                 guard more > 0 else { return nil }
                 data += buffer[0..<more]
             }
-            return String(decoding: data[(end + 4)..<(end + 4 + length)], as: UTF8.self)
+            return (head, String(decoding: data[(end + 4)..<(end + 4 + length)], as: UTF8.self))
         }
     }
 
