@@ -20,6 +20,31 @@ texts = [
  "αβγ123δεζ", "$100.00 + 50% = ???", "a" * 40 + " " + "ab" * 30,
 ]
 
+# Plus random mixed-script strings (fixed seed): whitespace runs, contractions, digits of
+# many scripts, marks, emoji, controls and special-token strings side by side.
+import random
+random.seed(1)
+pools = [
+  " \t\n\r\u00a0\u2009\u3000\u0085\u2028\u200b\ufeff",
+  "abcXYZ'sltmdrvesLLVE",
+  "0123456789١٢٣٤߀௧໑½²ⅫⅦ",
+  ".,;:!?-_()[]{}<>/\\|@#$%^&*+=~`\"'",
+  "éüßñøåçÆŒǅ", "αβγΔΩ", "абвгдЖЯ", "日本語中文漢字かなカナ한국어", "😀🚀👍🏽👩‍👩‍👧🇯🇵", "\u0301\u0308\u0323\u035c",
+  "אבג", "ابتث", "देवनागरी", "ไทย", "\u0000\u0001\u001f\u007f", "𝔘𝔫𝟙𝟚\U0010FFFF\ue000",
+]
+specials = ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<jupyter_code>"]
+def rand_text():
+    parts = []
+    for _ in range(random.randint(1, 30)):
+        r = random.random()
+        if r < 0.05: parts.append(random.choice(specials))
+        elif r < 0.35: parts.append(random.choice(["the", " quick", "I'm", " don't", "We'LL", "HELLO", "x", " "]))
+        else:
+            pool = random.choice(pools)
+            parts.append("".join(random.choice(pool) for _ in range(random.randint(1, 6))))
+    return "".join(parts)
+texts += [rand_text() for _ in range(40)]
+
 def vocab_only_copy(pre):
     """The model's metadata without tensors, with tokenizer.ggml.pre replaced."""
     r = GGUFReader(MODEL)
