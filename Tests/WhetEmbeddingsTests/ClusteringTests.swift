@@ -8,7 +8,7 @@ struct Blobs {
     let labels: [Int]
 
     init(clusters: Int, perCluster: Int, dimension: Int = 16, noise: Float = 0.08, seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         func gaussian() -> Float {
             let u = Float.random(in: Float.ulpOfOne..<1, using: &rng), v = Float.random(in: 0..<1, using: &rng)
             return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
