@@ -111,8 +111,11 @@ import Darwin
             }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5))")
-        // A count trusted before checking against the file size would reserve gigabytes.
-        #expect(Self.maxResidentKB() - rssBefore < 256 * 1024)
+        // A count trusted before checking against the file size would reserve gigabytes
+        // (2^60 traps outright). Peak RSS is process-wide and other suites load the model
+        // in parallel, so the bound is loose; scripts/fuzz-gguf enforces a precise
+        // per-allocation limit (-malloc_limit_mb=512).
+        #expect(Self.maxResidentKB() - rssBefore < 2 * 1024 * 1024)
     }
 
     @Test func everyTruncationIsHandled() {
