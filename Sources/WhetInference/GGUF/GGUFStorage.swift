@@ -41,7 +41,7 @@ final class GGUFStorage: @unchecked Sendable {
     init(data: Data) {
         // 64-byte alignment so tensor data (aligned within the file) stays SIMD-aligned.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 64)
-        data.copyBytes(to: buffer.bindMemory(to: UInt8.self))
+        _ = data.copyBytes(to: buffer.bindMemory(to: UInt8.self))
         bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: data.count)
         mapped = false
     }
