@@ -22,7 +22,17 @@ struct MLP: Sendable {
         let xn = pass.normalized(norm)
         let g = pass.buffers.gate.reserve(n * ff), u = pass.buffers.up.reserve(n * ff)
         pass.matmul.run([.init(weight: gate, out: g), .init(weight: up, out: u)], x: xn, n: n)
-        whet_silu_mul(g, u, g, Int32(n * ff))
+        // expf over rows x 1536 is the largest serial piece of a batched decode step.
+        let total = n * ff
+        if total >= 4096 {
+            let parts = 4
+            WorkerPool.run(chunks: parts) { part, _ in
+                let r = WorkerPool.slice(total, part, parts, align: 8)
+                if !r.isEmpty { whet_silu_mul(g + r.lowerBound, u + r.lowerBound, g + r.lowerBound, Int32(r.count)) }
+            }
+        } else {
+            whet_silu_mul(g, u, g, Int32(total))
+        }
         let delta = pass.buffers.delta.reserve(n * pass.width)
         pass.matmul.run([.init(weight: down, out: delta)], x: g, n: n)
         pass.addResidual(delta)
