@@ -39,8 +39,14 @@ void whet_axpy_f32(float a, const float *x, float *y, int n);
 // scratch holds n_kv floats.
 void whet_attend_one(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
                      float scale, float *scratch, float *out);
-// In-place numerically stable softmax over n entries.
+// y = exp(x), vectorised (~1.5 ulp).
+void whet_exp_f32(const float *x, float *y, int n);
+// In-place numerically stable softmax over n entries (scalar expf).
 void whet_softmax(float *x, int n);
+// The same with the vectorised exp: ~10% faster prompt processing, but a different
+// last bit; used only for long prompts so short ones keep llama.cpp-like numerics
+// (measured: switching short prompts flipped a fixture continuation early).
+void whet_softmax_fast(float *x, int n);
 // Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and
 // the attention inputs in fp16, and matching its logits needs the same rounding.
 void whet_round_f16(float *x, int n);

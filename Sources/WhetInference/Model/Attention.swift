@@ -69,6 +69,7 @@ struct Attention: Sendable {
         let qd = c.queryDim, kvd = c.kvDim, hd = c.headDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
+        let fastSoftmax = pass.matmul.promptMode
         WorkerPool.run(chunks: items.count) { i, thread in
             let s = scores[thread]
             do {
@@ -91,7 +92,7 @@ struct Attention: Sendable {
                 for r in 0..<m {
                     let row = s + r * visible
                     let valid = seg.start + item.rows.lowerBound + r + 1
-                    whet_softmax(row, Int32(valid))
+                    if fastSoftmax { whet_softmax_fast(row, Int32(valid)) } else { whet_softmax(row, Int32(valid)) }
                     whet_round_f16(row, Int32(valid))
                     if valid < visible { (row + valid).update(repeating: 0, count: visible - valid) }
                 }
