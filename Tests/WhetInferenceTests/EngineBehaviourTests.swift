@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetInference
 
 /// Engine properties that hold whatever the reference says: batching, caching and
@@ -45,9 +46,12 @@ import Testing
     }
 
     @Test func seededSamplingIsReproducibleAndSeedsDiffer() throws {
-        let engine = try EngineTestSupport.engine()
-        // A short prompt never hits the prefix cache, so both runs take the same
-        // numeric path (a hit moves log-probs by ~1e-4, enough to change a sample).
+        // An engine of its own with no prefix cache: the shared engine's cache is
+        // filled by tests running in parallel, and a hit moves log-probs by ~1e-4,
+        // enough to change a temperature-1.5 sample (see docs/engine.md).
+        var options = EngineOptions()
+        options.prefixCachePositions = 0
+        let engine = try LlamaEngine(modelURL: ModelLocator.defaultGGUF(), options: options)
         let prompt = EngineTestSupport.reference.greedy[3].prompt_ids
         func sample(_ seed: UInt64) throws -> [Int32] {
             try engine.generate(GenerationRequest(prompt: prompt, maxTokens: 16,
