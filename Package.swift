@@ -51,7 +51,6 @@ let package = Package(
         .target(name: "WhetProviders", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "CCurl",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Yams", package: "Yams"),
         ]),
         // `whet serve`: the local model behind an OpenAI-compatible HTTP API.
