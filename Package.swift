@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "WhetInference", dependencies: ["COpenBLAS", "CWhetKernels"],
                 swiftSettings: hotSwift),
         // Sentence embeddings (BERT / all-MiniLM-L6-v2) and clustering.
-        .target(name: "WhetEmbeddings", dependencies: ["COpenBLAS"],
+        .target(name: "WhetEmbeddings", dependencies: ["COpenBLAS", "WhetCore"],
                 swiftSettings: hotSwift),
         // Local and remote models behind one protocol.
         .target(name: "WhetProviders", dependencies: [
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"]),
         .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference", "WhetCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "WhetEmbeddingsTests", dependencies: ["WhetEmbeddings"],
+        .testTarget(name: "WhetEmbeddingsTests", dependencies: ["WhetEmbeddings", "WhetCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore"]),
         .testTarget(name: "WhetServerTests", dependencies: [

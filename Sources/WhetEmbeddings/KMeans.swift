@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// k-means (Lloyd's algorithm) with k-means++ seeding and several seeded restarts, keeping the
 /// restart with the lowest inertia. Distances are squared Euclidean; on unit vectors (embeddings)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WhetEmbeddings
+import WhetCore
 
 /// Synthetic unit vectors in well-separated blobs, with the true label of each point.
 struct Blobs {
