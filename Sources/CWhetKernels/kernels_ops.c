@@ -44,18 +44,6 @@ void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps) {
     for (int i = 0; i < n; i++) y[i] = x[i] * scale * w[i];
 }
 
-void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float *cs) {
-    for (int i = 0; i < n_rot / 2; i++) {
-        float c = cs[2 * i], s = cs[2 * i + 1];
-        for (int h = 0; h < n_heads; h++) {
-            float *p = x + (size_t)h * head_dim + 2 * i;
-            float x0 = p[0], x1 = p[1];
-            p[0] = x0 * c - x1 * s;
-            p[1] = x0 * s + x1 * c;
-        }
-    }
-}
-
 void whet_silu_mul(const float *g, const float *u, float *y, int n) {
     for (int i = 0; i < n; i++) {
         float v = g[i];

@@ -25,11 +25,30 @@ void whet_matmul_q(int ggml_type, const void *w, size_t row_bytes, int row_begin
                    const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
                    int ldo);
 
+// ---- Quantised weights x many activation rows (prompt processing) ----
+// kernels_gemm.c: the same values as whet_matmul_q, register-tiled for many rows.
+// xsT is xs transposed to [cols/32][n16] (n16 = n rounded up to 16, zero padded;
+// whet_transpose_blocks builds it); used by Q4_1 only. Returns 0 (and does
+// nothing) when the CPU lacks AVX-512 VNNI or the type has no kernel.
+int whet_gemm_q(int ggml_type, const void *w, size_t row_bytes, int row_begin, int row_end, int cols,
+                const int8_t *xq, const float *xd, const float *xsT, int n, int n16, float *out, int ldo);
+void whet_transpose_blocks(const float *x, int n, int nblk, float *xT, int n16);
+
 // ---- Small dense ops ----
 void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 // NORM (adjacent pairs) RoPE on n_heads heads of head_dim; cs holds n_rot/2
-// (cos, sin) pairs for the token's position.
+// (cos, sin) pairs for the token's position, as whet_rope_cache computes them.
+// kernels_attention.c: these three reproduce llama.cpp's rounding exactly.
 void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float *cs);
+void whet_rope_cache(int pos, int n_rot, float freq_base, float *cs);
+// One query head (q rounded to fp16) against n_kv cached positions (fp16-rounded
+// rows of k/v with stride kv_stride floats): scores, softmax, weighted values.
+// `single`: the batch holds one token (llama.cpp sums in another order then).
+// scratch holds n_kv + 16 floats.
+void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
+                      float scale, int single, float *scratch, float *out);
+// y = silu(g) * u (ggml_vec_swiglu_f32).
+void whet_swiglu(const float *g, const float *u, float *y, int n);
 // y[i] = silu(g[i]) * u[i]
 void whet_silu_mul(const float *g, const float *u, float *y, int n);
 float whet_dot_f32(const float *a, const float *b, int n);

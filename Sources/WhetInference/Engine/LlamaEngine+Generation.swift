@@ -32,7 +32,7 @@ extension LlamaEngine {
                     Segment(cache: states[i].cache, start: states[i].cache.length, count: 1, row: row)
                 }
                 let logits = model.forward(tokens: tokens, segments: segments, logitRows: Array(live.indices),
-                                           dense: false, matmul: matmul, buffers: buffers)
+                                           prompt: false, matmul: matmul, buffers: buffers)
                 for (row, i) in live.enumerated() {
                     states[i].accept(logits + row * config.vocabSize, vocab: config.vocabSize)
                     if let token = states[i].pending, onToken?(i, token) == false { states[i].finish(.stop) }

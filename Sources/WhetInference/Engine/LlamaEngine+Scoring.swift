@@ -45,7 +45,7 @@ extension LlamaEngine {
             guard !tokens.isEmpty else { return scores }
             let longest = prompt.count + (continuations.map(\.count).max() ?? 0)
             let logits = model.forward(tokens: tokens, segments: segments, logitRows: Array(tokens.indices),
-                                       dense: longest > matmul.quantMaxBatch, matmul: matmul, buffers: buffers)
+                                       prompt: true, matmul: matmul, buffers: buffers)
             for (row, owner) in owners.enumerated() {
                 let rowLogits = logits + row * config.vocabSize
                 let next = continuations[owner.continuation][owner.offset + 1]
@@ -69,7 +69,7 @@ extension LlamaEngine {
                 let end = min(tokens.count - 1, start + chunk)
                 let fed = Array(tokens[start..<end])
                 let logits = model.forward(tokens: fed, segments: [Segment(cache: cache, start: start, count: fed.count, row: 0)],
-                                           logitRows: Array(fed.indices), dense: tokens.count > matmul.quantMaxBatch, matmul: matmul, buffers: buffers)
+                                           logitRows: Array(fed.indices), prompt: true, matmul: matmul, buffers: buffers)
                 for r in fed.indices {
                     let row = logits + r * config.vocabSize
                     let z = LogSoftmax.logNormalizer(row, count: config.vocabSize)

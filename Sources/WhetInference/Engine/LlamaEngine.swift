@@ -148,7 +148,7 @@ public final class LlamaEngine: @unchecked Sendable {
             let chunk = Array(tokens[start..<end])
             let last = end == tokens.count
             let out = model.forward(tokens: chunk, segments: [Segment(cache: cache, start: start, count: chunk.count, row: 0)],
-                                    logitRows: last ? [chunk.count - 1] : [], dense: tokens.count > matmul.quantMaxBatch, matmul: matmul, buffers: buffers)
+                                    logitRows: last ? [chunk.count - 1] : [], prompt: true, matmul: matmul, buffers: buffers)
             if last { logits = Array(UnsafeBufferPointer(start: out, count: config.vocabSize)) }
             start = end
         }

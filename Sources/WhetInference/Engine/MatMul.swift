@@ -3,14 +3,13 @@ import CWhetKernels
 import Foundation
 
 /// Matrix products of activations [n × cols] with weight matrices [rows × cols],
-/// giving [n × rows]. Small batches (decode steps) use the quantised integer
-/// kernels on the weights as stored; larger ones use sgemm on the F32 copies.
-/// Both split the weight rows over the two threads; OpenBLAS itself runs
-/// single-threaded so its spinning threads never compete with the pool.
+/// giving [n × rows]. Weights of a type with integer kernels (Q4_0, Q4_1, Q8_0)
+/// stay quantised and each activation row is quantised to Q8, exactly as llama.cpp
+/// computes (decode steps: kernels_quant.c; many rows: kernels_gemm.c); other types
+/// (F16, BF16, K-quants) use sgemm on F32 copies. Both split the weight rows over
+/// the two threads; OpenBLAS itself runs single-threaded so its spinning threads
+/// never compete with the pool.
 final class MatMul {
-    /// Largest decode batch for the quantised kernels (a batched decode step has one
-    /// row per sequence); beyond it sgemm reads each weight once for all rows anyway.
-    var quantMaxBatch = 16
     private let xq = ScratchBuffer<Int8>()
     private let xd = ScratchBuffer<Float>()
     private let xsq = ScratchBuffer<Float>()
@@ -18,7 +17,6 @@ final class MatMul {
 
     init() {
         openblas_set_num_threads(1)
-        if let v = ProcessInfo.processInfo.environment["WHET_QUANT_MAX_BATCH"].flatMap(Int.init) { quantMaxBatch = v }
     }
 
     struct Job {
@@ -26,19 +24,10 @@ final class MatMul {
         let out: UnsafeMutablePointer<Float>
     }
 
-    /// Forces sgemm on F32 activations whatever the batch size. The engine sets it
-    /// for every piece of a prompt longer than `quantMaxBatch`, so such a prompt
-    /// gives the same logits whether processed whole or as a prefix-cache hit plus
-    /// a short suffix: this model amplifies last-bit differences enough that mixing
-    /// the two paths can flip a greedy near-tie. Short prompts and generated tokens
-    /// use the Q8 kernels, as llama.cpp does. (Measured against the llama.cpp
-    /// fixture: F32 for long prompts tracks its logits more closely than Q8.)
-    var promptMode = false
-
     /// Computes every job's product with the same input `x` in one pool run.
     func run(_ jobs: [Job], x: UnsafePointer<Float>, n: Int) {
         guard let cols = jobs.first?.weight.cols, n > 0 else { return }
-        let quantised = !promptMode && n <= quantMaxBatch && jobs.allSatisfy { $0.weight.hasQuantKernel }
+        let quantised = jobs.allSatisfy { $0.weight.hasQuantKernel }
         guard quantised else { return runDense(jobs, x: x, n: n, cols: cols) }
         let blocks = cols / 32
         let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)
@@ -46,6 +35,7 @@ final class MatMul {
         for r in 0..<n {
             whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
         }
+        if n > Self.tiledMinRows, runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) { return }
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
             let job = jobs[chunk / parts]
@@ -55,6 +45,32 @@ final class MatMul {
             whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
                           Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
         }
+    }
+
+    /// Above this many activation rows the register-tiled kernel (kernels_gemm.c) runs.
+    static let tiledMinRows = 8
+    private let sT = ScratchBuffer<Float>()
+
+    /// Many activation rows (prompt processing) with the tiled integer kernel; the
+    /// same values as the decode kernels. False when the CPU lacks AVX-512 VNNI.
+    private func runTiled(_ jobs: [Job], n: Int, cols: Int, q: UnsafePointer<Int8>, d: UnsafePointer<Float>,
+                          s: UnsafePointer<Float>) -> Bool {
+        let blocks = cols / 32, n16 = (n + 15) / 16 * 16
+        let st = sT.reserve(blocks * n16)
+        whet_transpose_blocks(s, Int32(n), Int32(blocks), st, Int32(n16))
+        let parts = 8
+        let done = ManagedFlag()
+        WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
+            let job = jobs[chunk / parts]
+            let w = job.weight
+            let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
+            if rows.isEmpty { return }
+            if whet_gemm_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
+                           Int32(cols), q, d, st, Int32(n), Int32(n16), job.out, Int32(w.rows)) == 0 {
+                done.clear()
+            }
+        }
+        return done.value
     }
 
     private func runDense(_ jobs: [Job], x: UnsafePointer<Float>, n: Int, cols: Int) {
@@ -75,4 +91,10 @@ final class MatMul {
             }
         }
     }
+}
+
+/// Set unless a chunk reports that its kernel is unavailable (it is all or none).
+private final class ManagedFlag: @unchecked Sendable {
+    private(set) var value = true
+    func clear() { value = false }
 }

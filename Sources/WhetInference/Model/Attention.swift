@@ -1,4 +1,3 @@
-import COpenBLAS
 import CWhetKernels
 
 /// Causal grouped-query self-attention with NORM RoPE. Query head h reads KV head
@@ -11,9 +10,9 @@ struct Attention: Sendable {
     let value: WeightMatrix
     let output: WeightMatrix
 
-    /// Query rows per sgemm tile in prompt processing: small enough to balance the
-    /// causal triangle across the two threads, big enough for sgemm to be efficient.
-    static let rowTile = 64
+    /// Query rows per work item: small enough to balance the causal triangle across
+    /// the two threads.
+    static let rowTile = 16
 
     func forward(_ pass: ForwardPass, layer: Int) {
         let c = pass.config, n = pass.rows
@@ -28,8 +27,7 @@ struct Attention: Sendable {
             whet_rope_norm(q + r * qd, Int32(c.headCount), Int32(c.headDim), Int32(c.ropeDimensions), cs)
             whet_rope_norm(k + r * kvd, Int32(c.headCountKV), Int32(c.headDim), Int32(c.ropeDimensions), cs)
         }
-        // llama.cpp's KV cache and attention products are fp16; rounding the same
-        // values keeps our logits within ~0.01 of it instead of ~0.2.
+        // llama.cpp's KV cache and attention products are fp16 (kernels_attention.c).
         whet_round_f16(q, Int32(n * qd))
         whet_round_f16(k, Int32(n * kvd))
         whet_round_f16(v, Int32(n * kvd))
@@ -64,40 +62,21 @@ struct Attention: Sendable {
                 }
             }
         }
-        let scoreSize = Self.rowTile * maxKeys
-        let scores = (0..<WorkerPool.threadCount).map { pass.buffers.scores($0).reserve(scoreSize) }
+        let scores = (0..<WorkerPool.threadCount).map { pass.buffers.scores($0).reserve(maxKeys + 16) }
         let qd = c.queryDim, kvd = c.kvDim, hd = c.headDim
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
-        let fastSoftmax = pass.matmul.promptMode
+        let single: Int32 = pass.generationStep ? 1 : 0
         WorkerPool.run(chunks: items.count) { i, thread in
-            let s = scores[thread]
-            do {
-                let item = items[i]
-                let seg = pass.segments[item.segment]
-                let kvHead = item.head / group
-                let keys = seg.cache.keys[layer] + kvHead * hd
-                let values = seg.cache.values[layer] + kvHead * hd
-                let firstRow = seg.row + item.rows.lowerBound
-                let qPtr = q + firstRow * qd + item.head * hd
-                let oPtr = out + firstRow * qd + item.head * hd
-                let visible = seg.start + item.rows.upperBound
-                if item.rows.count == 1 {
-                    whet_attend_one(qPtr, keys, values, Int32(visible), Int32(hd), kvd, scale, s, oPtr)
-                    return
-                }
-                let m = item.rows.count
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(visible), Int32(hd),
-                            scale, qPtr, Int32(qd), keys, Int32(kvd), 0, s, Int32(visible))
-                for r in 0..<m {
-                    let row = s + r * visible
-                    let valid = seg.start + item.rows.lowerBound + r + 1
-                    if fastSoftmax { whet_softmax_fast(row, Int32(valid)) } else { whet_softmax(row, Int32(valid)) }
-                    whet_round_f16(row, Int32(valid))
-                    if valid < visible { (row + valid).update(repeating: 0, count: visible - valid) }
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(hd), Int32(visible),
-                            1, s, Int32(visible), values, Int32(kvd), 0, oPtr, Int32(qd))
+            let item = items[i]
+            let seg = pass.segments[item.segment]
+            let kvHead = item.head / group
+            let keys = seg.cache.keys[layer] + kvHead * hd
+            let values = seg.cache.values[layer] + kvHead * hd
+            for r in item.rows {
+                let row = seg.row + r
+                whet_attend_head(q + row * qd + item.head * hd, keys, values, Int32(seg.start + r + 1), Int32(hd),
+                                 kvd, scale, single, scores[thread], out + row * qd + item.head * hd)
             }
         }
     }

@@ -27,11 +27,11 @@ struct MLP: Sendable {
         if total >= 4096 {
             let parts = 4
             WorkerPool.run(chunks: parts) { part, _ in
-                let r = WorkerPool.slice(total, part, parts, align: 8)
-                if !r.isEmpty { whet_silu_mul(g + r.lowerBound, u + r.lowerBound, g + r.lowerBound, Int32(r.count)) }
+                let r = WorkerPool.slice(total, part, parts, align: 16)
+                if !r.isEmpty { whet_swiglu(g + r.lowerBound, u + r.lowerBound, g + r.lowerBound, Int32(r.count)) }
             }
         } else {
-            whet_silu_mul(g, u, g, Int32(total))
+            whet_swiglu(g, u, g, Int32(total))
         }
         let delta = pass.buffers.delta.reserve(n * pass.width)
         pass.matmul.run([.init(weight: down, out: delta)], x: g, n: n)

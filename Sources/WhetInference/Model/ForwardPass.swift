@@ -34,6 +34,8 @@ final class ForwardPass {
     let rows: Int
     let width: Int
     let x: UnsafeMutablePointer<Float>
+    /// One new token per sequence (decoding) rather than prompt processing.
+    var generationStep = false
 
     init(model: Llama, tokens: [Int32], segments: [Segment], matmul: MatMul, buffers: ForwardBuffers) {
         config = model.config
@@ -75,11 +77,15 @@ final class ForwardPass {
 extension Llama {
     /// Runs the blocks over `tokens` (laid out as `segments`), extends each segment's
     /// cache, and returns the logits [logitRows.count × vocab] of the requested rows.
-    /// `dense` selects the F32 sgemm path whatever the batch size (see MatMul.promptMode).
-    func forward(tokens: [Int32], segments: [Segment], logitRows: [Int], dense: Bool, matmul: MatMul,
+    /// `prompt` is false for a generation step (one new token per sequence): llama.cpp
+    /// sums attention in another order for a one-token batch, which greedy decoding
+    /// must follow to reproduce its continuations. Prompt processing (and scoring)
+    /// always takes the batch order, so a prefix-cache hit, a one-token suffix or a
+    /// split prompt gives the same values as the whole prompt at once.
+    func forward(tokens: [Int32], segments: [Segment], logitRows: [Int], prompt: Bool, matmul: MatMul,
                  buffers: ForwardBuffers) -> UnsafeMutablePointer<Float> {
-        matmul.promptMode = dense
         let pass = ForwardPass(model: self, tokens: tokens, segments: segments, matmul: matmul, buffers: buffers)
+        pass.generationStep = !prompt
         for block in blocks { block.forward(pass) }
         for seg in segments { seg.cache.length = seg.start + seg.count }
         let d = config.embeddingLength, m = logitRows.count

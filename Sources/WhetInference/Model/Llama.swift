@@ -28,7 +28,7 @@ public final class Llama: @unchecked Sendable {
             }
             return info
         }
-        func matrix(_ name: String, _ shape: [Int], dense: Bool = true) throws -> WeightMatrix {
+        func matrix(_ name: String, _ shape: [Int], dense: Bool = false) throws -> WeightMatrix {
             try WeightMatrix(file: file, info: tensor(name, shape), dense: dense)
         }
         func vector(_ name: String) throws -> WeightVector {
@@ -63,19 +63,20 @@ public final class Llama: @unchecked Sendable {
     func makeCache() -> KVCache { KVCache(layers: config.blockCount, kvDim: config.kvDim) }
 }
 
-/// cos/sin of every (position, pair) for NORM RoPE, computed in Double once:
-/// theta = pos * base^(-2i/n_rot).
+/// cos/sin of every (position, pair) for NORM RoPE, computed as ggml does (float
+/// theta multiplied by base^(-2/n_rot) pair after pair; see kernels_attention.c for
+/// why the last bit matters).
 final class RopeTable: @unchecked Sendable {
     let pairs: Int
-    private let inverseFrequencies: [Double]
+    private let dimensions: Int32
+    private let base: Float
     private let storage = ScratchBuffer<Float>()
     private(set) var positions = 0
 
     init(config: LlamaConfig) {
         pairs = config.ropeDimensions / 2
-        inverseFrequencies = (0..<pairs).map {
-            pow(Double(config.ropeFreqBase), -2.0 * Double($0) / Double(config.ropeDimensions))
-        }
+        dimensions = Int32(config.ropeDimensions)
+        base = config.ropeFreqBase
         ensure(1024)
     }
 
@@ -87,11 +88,7 @@ final class RopeTable: @unchecked Sendable {
         let table = storage.reserve(newCount * pairs * 2)
         table.update(from: old, count: old.count)
         for pos in positions..<newCount {
-            for (i, f) in inverseFrequencies.enumerated() {
-                let theta = Double(pos) * f
-                table[(pos * pairs + i) * 2] = Float(cos(theta))
-                table[(pos * pairs + i) * 2 + 1] = Float(sin(theta))
-            }
+            whet_rope_cache(Int32(pos), dimensions, base, table + pos * pairs * 2)
         }
         positions = newCount
     }
