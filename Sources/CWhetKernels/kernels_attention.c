@@ -266,3 +266,15 @@ void whet_swiglu(const float *g, const float *u, float *y, int n) {
     // ggml's scalar tail (ggml_silu_f32) uses libm expf.
     for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }
+
+// The scalar specification, exported so tests can hold the vector code to it.
+void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
+                                size_t kv_stride, float scale, int single, float *scratch, float *out) {
+    attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, scale, single, scratch, out);
+}
+
+void whet_swiglu_reference(const float *g, const float *u, float *y, int n) {
+    int i = 0;
+    for (const int full = n / 16 * 16; i < full; i++) y[i] = g[i] / (1.0f + expf_ggml(0.0f - g[i])) * u[i];
+    for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}

@@ -49,6 +49,10 @@ void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, 
                       float scale, int single, float *scratch, float *out);
 // y = silu(g) * u (ggml_vec_swiglu_f32).
 void whet_swiglu(const float *g, const float *u, float *y, int n);
+// The scalar code the vector kernels above must agree with bit for bit (tests).
+void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
+                                size_t kv_stride, float scale, int single, float *scratch, float *out);
+void whet_swiglu_reference(const float *g, const float *u, float *y, int n);
 // y[i] = silu(g[i]) * u[i]
 void whet_silu_mul(const float *g, const float *u, float *y, int n);
 float whet_dot_f32(const float *a, const float *b, int n);
