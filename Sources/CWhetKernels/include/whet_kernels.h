@@ -26,12 +26,20 @@ void whet_matmul_q(int ggml_type, const void *w, size_t row_bytes, int row_begin
                    int ldo);
 
 // ---- Quantised weights x many activation rows (prompt processing) ----
-// kernels_gemm.c: the same values as whet_matmul_q, register-tiled for many rows.
-// xsT is xs transposed to [cols/32][n16] (n16 = n rounded up to 16, zero padded;
-// whet_transpose_blocks builds it); used by Q4_1 only. Returns 0 (and does
-// nothing) when the CPU lacks AVX-512 VNNI or the type has no kernel.
-int whet_gemm_q(int ggml_type, const void *w, size_t row_bytes, int row_begin, int row_end, int cols,
-                const int8_t *xq, const float *xd, const float *xsT, int n, int n16, float *out, int ldo);
+// kernels_gemm.c: ggml's vec_dot values, register-tiled for many rows; needs
+// AVX-512 VNNI (whet_gemm_available). The weights come expanded once by
+// whet_expand_weights (wq: rows * cols bytes, wd and wm: rows * cols/32 floats;
+// wm only for Q4_1), the activations packed by whet_pack_pairs (qp: (n+1)/2 *
+// cols * 2 bytes, dp: (n+1)/2 * cols/32 * 16 floats); xsT is xs transposed to
+// [cols/32][n16] (n16 = n rounded up to 16, zero padded; whet_transpose_blocks).
+// mins: scratch of rows * n floats (indexed by absolute row).
+int whet_gemm_available(int ggml_type);
+void whet_expand_weights(int ggml_type, const void *w, size_t row_bytes, int rows, int cols, int8_t *wq, float *wd,
+                         float *wm);
+void whet_gemm_q(int ggml_type, const int8_t *wq, const float *wd, const float *wm, int row_begin, int row_end,
+                 int cols, const int8_t *qp, const float *dp, const float *xsT, int n, int n16, float *mins,
+                 float *out, int ldo);
+void whet_pack_pairs(const int8_t *xq, const float *xd, int n, int cols, int8_t *qp, float *dp);
 void whet_transpose_blocks(const float *x, int n, int nblk, float *xT, int n16);
 
 // ---- Small dense ops ----

@@ -50,27 +50,41 @@ final class MatMul {
     /// Above this many activation rows the register-tiled kernel (kernels_gemm.c) runs.
     static let tiledMinRows = 8
     private let sT = ScratchBuffer<Float>()
+    private let pairedQ = ScratchBuffer<Int8>()
+    private let pairedD = ScratchBuffer<Float>()
+    private let mins = ScratchBuffer<Float>()
+    private var expanded: [ObjectIdentifier: ExpandedWeight] = [:]
 
     /// Many activation rows (prompt processing) with the tiled integer kernel; the
     /// same values as the decode kernels. False when the CPU lacks AVX-512 VNNI.
     private func runTiled(_ jobs: [Job], n: Int, cols: Int, q: UnsafePointer<Int8>, d: UnsafePointer<Float>,
                           s: UnsafePointer<Float>) -> Bool {
-        let blocks = cols / 32, n16 = (n + 15) / 16 * 16
+        guard jobs.allSatisfy({ whet_gemm_available(Int32($0.weight.type.rawValue)) != 0 }) else { return false }
+        let weights = jobs.map { job in
+            if let e = expanded[ObjectIdentifier(job.weight)] { return e }
+            let e = ExpandedWeight(job.weight)
+            expanded[ObjectIdentifier(job.weight)] = e
+            return e
+        }
+        let blocks = cols / 32, n16 = (n + 15) / 16 * 16, pairs = (n + 1) / 2
         let st = sT.reserve(blocks * n16)
         whet_transpose_blocks(s, Int32(n), Int32(blocks), st, Int32(n16))
+        let qp = pairedQ.reserve(pairs * cols * 2), dp = pairedD.reserve(pairs * blocks * 16)
+        whet_pack_pairs(q, d, Int32(n), Int32(cols), qp, dp)
+        var offsets: [Int] = [], total = 0
+        for job in jobs { offsets.append(total); total += job.weight.rows * n }
+        let minTerms = mins.reserve(total)
         let parts = 8
-        let done = ManagedFlag()
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
-            let job = jobs[chunk / parts]
-            let w = job.weight
+            let j = chunk / parts
+            let w = jobs[j].weight, e = weights[j]
             let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
             if rows.isEmpty { return }
-            if whet_gemm_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
-                           Int32(cols), q, d, st, Int32(n), Int32(n16), job.out, Int32(w.rows)) == 0 {
-                done.clear()
-            }
+            whet_gemm_q(Int32(w.type.rawValue), e.values, e.scales, e.mins, Int32(rows.lowerBound),
+                        Int32(rows.upperBound), Int32(cols), qp, dp, st, Int32(n), Int32(n16),
+                        minTerms + offsets[j], jobs[j].out, Int32(w.rows))
         }
-        return done.value
+        return true
     }
 
     private func runDense(_ jobs: [Job], x: UnsafePointer<Float>, n: Int, cols: Int) {
@@ -93,8 +107,26 @@ final class MatMul {
     }
 }
 
-/// Set unless a chunk reports that its kernel is unavailable (it is all or none).
-private final class ManagedFlag: @unchecked Sendable {
-    private(set) var value = true
-    func clear() { value = false }
+/// A weight matrix expanded for the tiled kernel: one byte per value and float
+/// scales (and Q4_1 minimums), built the first time a prompt needs it (~1.25
+/// bytes per parameter).
+private final class ExpandedWeight {
+    let values: UnsafeMutablePointer<Int8>
+    let scales: UnsafeMutablePointer<Float>
+    let mins: UnsafeMutablePointer<Float>
+
+    init(_ w: WeightMatrix) {
+        let blocks = w.rows * (w.cols / 32)
+        values = .allocate(capacity: w.rows * w.cols)
+        scales = .allocate(capacity: blocks)
+        mins = .allocate(capacity: w.type == .q4_1 ? blocks : 1)
+        whet_expand_weights(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(w.rows), Int32(w.cols), values, scales,
+                            mins)
+    }
+
+    deinit {
+        values.deallocate()
+        scales.deallocate()
+        mins.deallocate()
+    }
 }
