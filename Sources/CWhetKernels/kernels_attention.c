@@ -115,7 +115,38 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
     const int chunks = hd / 16;
     for (int c = 0; c < chunks; c++) qv[c] = _mm512_loadu_ps(q + 16 * c);
     float mx = -INFINITY;
-    for (int t = 0; t < n_kv; t++) {
+    int t = 0;
+    if (!single) {
+        // 16 positions at a time: their 16-lane accumulators are reduced together by
+        // a transposing network that adds the same pairs as reduce512, in its order.
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        for (; t + 16 <= n_kv; t += 16) {
+            __m512 a[16];
+            for (int p = 0; p < 16; p++) {
+                const float *kr = k + (size_t)(t + p) * stride;
+                a[p] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
+                for (int c = 1; c < chunks; c++) a[p] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kr + 16 * c), a[p]);
+            }
+            __m512 x[8], y[4], z[2];
+            for (int i = 0; i < 8; i++)
+                x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE),
+                                     _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44));
+            for (int i = 0; i < 4; i++)
+                y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0xDD),
+                                     _mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0x88));
+            for (int i = 0; i < 2; i++)
+                z[i] = _mm512_add_ps(_mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                     _mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+            const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                           _mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(3, 1, 3, 1)));
+            const __m512 sc = _mm512_mul_ps(_mm512_permutexvar_ps(order, r), _mm512_set1_ps(scale));
+            _mm512_storeu_ps(w + t, sc);
+            vmax = _mm512_max_ps(vmax, sc);
+        }
+        mx = _mm512_reduce_max_ps(vmax);
+    }
+    for (; t < n_kv; t++) {
         const float *kr = k + (size_t)t * stride;
         float s;
         if (single) {
