@@ -22,6 +22,7 @@ public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
     }
 
     public var modelName: String { engine.modelName }
+    public var cacheIdentity: String { engine.cacheIdentity }
     public var contextLength: Int { engine.config.contextLength }
 
     public func renderChat(_ messages: [ChatMessage]) throws -> String {

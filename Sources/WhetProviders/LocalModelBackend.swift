@@ -45,6 +45,8 @@ public struct LocalGeneration: Hashable, Sendable {
 /// cooperative pool.
 public protocol LocalModelBackend: Sendable {
     var modelName: String { get }
+    /// What the response cache keys on (see `ModelProvider.cacheIdentity`).
+    var cacheIdentity: String { get }
     /// The context window in tokens.
     var contextLength: Int { get }
     /// The model's chat template applied to `messages`, ending where the assistant's reply starts.
@@ -54,4 +56,8 @@ public protocol LocalModelBackend: Sendable {
     func generate(_ jobs: [LocalGenerationJob]) async throws -> [LocalGeneration]
     /// The total log-probability of each label as the continuation of `prompt`.
     func labelLogprobs(prompt: String, labels: [String]) async throws -> [Double]
+}
+
+extension LocalModelBackend {
+    public var cacheIdentity: String { modelName }
 }

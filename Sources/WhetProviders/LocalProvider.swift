@@ -6,6 +6,7 @@ public final class LocalProvider: ModelProvider {
     public let batcher: GenerationBatcher
     public var backend: LocalModelBackend { batcher.backend }
     public var modelName: String { backend.modelName }
+    public var cacheIdentity: String { backend.cacheIdentity }
 
     public init(batcher: GenerationBatcher) {
         self.batcher = batcher

@@ -19,6 +19,7 @@ public final class ManagedProvider: ModelProvider {
     public let price: PriceTable?
 
     public var modelName: String { base.modelName }
+    public var cacheIdentity: String { base.cacheIdentity }
 
     public init(base: ModelProvider, cache: ResponseCache?, cachePolicy: CachePolicy = .readWrite,
                 ledger: UsageLedger = UsageLedger(), price: PriceTable? = nil) {
@@ -31,7 +32,7 @@ public final class ManagedProvider: ModelProvider {
 
     public func complete(_ request: ProviderRequest) async throws -> ProviderResponse {
         let n = max(1, request.options.n)
-        let keys = try (0..<n).map { try ResponseCacheKey.key(model: modelName, request: request, sampleIndex: $0) }
+        let keys = try (0..<n).map { try ResponseCacheKey.key(model: base.cacheIdentity, request: request, sampleIndex: $0) }
         if let cache, cachePolicy == .readWrite, let hit = try await cachedResponse(keys: keys, cache: cache) {
             await ledger.recordCacheHit(model: modelName)
             return hit
@@ -57,7 +58,7 @@ public final class ManagedProvider: ModelProvider {
     }
 
     public func choose(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
-        let key = try ResponseCacheKey.chooseKey(model: modelName, labels: labels, input: input)
+        let key = try ResponseCacheKey.chooseKey(model: base.cacheIdentity, labels: labels, input: input)
         if let cache, cachePolicy == .readWrite, let stored = try await cache.lookup(key),
            let data = stored.choice.text.data(using: .utf8),
            let choice = try? JSONDecoder().decode(LabelChoice.self, from: data) {

@@ -25,8 +25,12 @@ public struct LabelChoice: Codable, Hashable, Sendable {
 
 /// A model, in process or behind HTTP: the rest of Whetstone cannot and must not tell them apart.
 public protocol ModelProvider: Sendable {
-    /// The model's name as reported in responses and used in the response cache key.
+    /// The model's name as reported in responses.
     var modelName: String { get }
+
+    /// What the response cache keys on (by default `modelName`); local models add the
+    /// file and the engine's arithmetic version.
+    var cacheIdentity: String { get }
 
     /// Chat or completion, with `options.n` samples.
     func complete(_ request: ProviderRequest) async throws -> ProviderResponse
@@ -37,6 +41,8 @@ public protocol ModelProvider: Sendable {
 }
 
 extension ModelProvider {
+    public var cacheIdentity: String { modelName }
+
     public func choose(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
         try await chooseByGenerating(among: labels, for: input)
     }

@@ -104,3 +104,12 @@ import WhetCore
         for ref in EngineTestSupport.reference.greedy { #expect(engine.tokenize(ref.prompt) == ref.prompt_ids) }
     }
 }
+
+@Suite struct EngineIdentityTests {
+    @Test func cacheIdentityNamesTheFileAndTheArithmetic() throws {
+        let engine = try EngineTestSupport.engine()
+        #expect(engine.cacheIdentity.contains("SmolLM2-135M-Instruct.Q4_1.gguf"))
+        #expect(engine.cacheIdentity.contains("arithmetic v\(LlamaEngine.arithmeticVersion)"))
+        #expect(engine.cacheIdentity.hasPrefix(engine.modelName))
+    }
+}

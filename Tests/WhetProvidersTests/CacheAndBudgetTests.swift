@@ -62,6 +62,28 @@ import Testing
         #expect(server.requestCount == 2)
     }
 
+    /// A provider whose answers come from `base` but whose cache identity differs, as a
+    /// second quantisation of the same model or a new engine version would.
+    struct SameNameOtherIdentity: ModelProvider {
+        let base: ModelProvider
+        let cacheIdentity: String
+        var modelName: String { base.modelName }
+        func complete(_ request: ProviderRequest) async throws -> ProviderResponse { try await base.complete(request) }
+    }
+
+    @Test func theCacheKeysOnTheProvidersIdentityNotItsName() async throws {
+        let server = try FaultInjectingServer()
+        defer { server.stop() }
+        let cache = InMemoryResponseCache()
+        let q4 = SameNameOtherIdentity(base: testRemote([server.baseURL]), cacheIdentity: "test-model (q4_1, engine v2)")
+        let q8 = SameNameOtherIdentity(base: testRemote([server.baseURL]), cacheIdentity: "test-model (q8_0, engine v2)")
+        #expect(q4.modelName == q8.modelName)
+        _ = try await ManagedProvider(base: q4, cache: cache).complete(helloRequest)
+        #expect(try await ManagedProvider(base: q8, cache: cache).complete(helloRequest).fromCache == false)
+        #expect(try await ManagedProvider(base: q4, cache: cache).complete(helloRequest).fromCache)
+        #expect(server.requestCount == 2)
+    }
+
     @Test func theCacheKeyDependsOnModelRequestAndSample() throws {
         let base = try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0)
         #expect(try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0) == base)

@@ -85,6 +85,12 @@ public final class LlamaEngine: @unchecked Sendable {
     public let tokenizer: BPETokenizer
     public var config: LlamaConfig { model.config }
     public var modelName: String
+    /// What a response cache must key on: the model's name alone is shared by every
+    /// quantisation of it, and results change when the engine's arithmetic does.
+    public let cacheIdentity: String
+    /// Bumped whenever a change to the engine changes its outputs (2: llama.cpp's
+    /// arithmetic reproduced bit for bit).
+    public static let arithmeticVersion = 2
     let lock = NSLock()
     let matmul = MatMul()
     let buffers = ForwardBuffers()
@@ -99,6 +105,8 @@ public final class LlamaEngine: @unchecked Sendable {
         model = try Llama(file: file)
         tokenizer = try BPETokenizer(gguf: file)
         modelName = file.string("general.name") ?? URL(fileURLWithPath: file.path).deletingPathExtension().lastPathComponent
+        cacheIdentity = "\(modelName) (\(URL(fileURLWithPath: file.path).lastPathComponent), \(file.byteCount) bytes, "
+            + "whet engine arithmetic v\(Self.arithmeticVersion))"
         self.options = options
         prefixCache = PrefixCache(budgetPositions: options.prefixCachePositions)
     }

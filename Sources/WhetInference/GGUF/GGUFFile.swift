@@ -15,6 +15,8 @@ public final class GGUFFile: @unchecked Sendable {
     /// Byte offset of the data section within the file.
     public let dataOffset: Int
     private let storage: GGUFStorage
+    /// The file's size in bytes.
+    public var byteCount: Int { storage.bytes.count }
 
     /// Sanity ceiling for any count: far above real models, far below what a
     /// corrupt u64 could request.
