@@ -107,6 +107,22 @@ AVX512_ATTR static inline float reduce512(__m512 v) {
     return _mm_cvtss_f32(t);
 }
 
+// The 16 lanes whose reduce512 is the score of key row `kr`: tinyBLAS's single
+// accumulator, or (`single`) ggml_vec_dot_f16's four accumulators combined as its
+// reduction does before the final 16-lane sum (needs hd % 64 == 0).
+AVX512_ATTR static inline __m512 score_lanes(const __m512 *qv, const float *kr, int chunks, int single) {
+    if (single) {
+        __m512 a[4];
+        for (int j = 0; j < 4; j++) a[j] = _mm512_mul_ps(qv[j], _mm512_loadu_ps(kr + 16 * j));
+        for (int c = 4; c < chunks; c += 4)
+            for (int j = 0; j < 4; j++) a[j] = _mm512_fmadd_ps(qv[c + j], _mm512_loadu_ps(kr + 16 * (c + j)), a[j]);
+        return _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
+    }
+    __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
+    for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kr + 16 * c), acc);
+    return acc;
+}
+
 // One query head: scores, softmax, fp16 rounding of the weights, weighted values.
 // `single`: the one-token order (ggml_vec_dot_f16) instead of tinyBLAS's.
 AVX512_ATTR static void attend_head_512(const float *q, const float *k, const float *v, int n_kv, int hd,
@@ -116,18 +132,14 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
     for (int c = 0; c < chunks; c++) qv[c] = _mm512_loadu_ps(q + 16 * c);
     float mx = -INFINITY;
     int t = 0;
-    if (!single) {
+    if (!single || hd % 64 == 0) {
         // 16 positions at a time: their 16-lane accumulators are reduced together by
         // a transposing network that adds the same pairs as reduce512, in its order.
         __m512 vmax = _mm512_set1_ps(-INFINITY);
         const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         for (; t + 16 <= n_kv; t += 16) {
             __m512 a[16];
-            for (int p = 0; p < 16; p++) {
-                const float *kr = k + (size_t)(t + p) * stride;
-                a[p] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
-                for (int c = 1; c < chunks; c++) a[p] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kr + 16 * c), a[p]);
-            }
+            for (int p = 0; p < 16; p++) a[p] = score_lanes(qv, k + (size_t)(t + p) * stride, chunks, single);
             __m512 x[8], y[4], z[2];
             for (int i = 0; i < 8; i++)
                 x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE),
@@ -148,23 +160,8 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
     }
     for (; t < n_kv; t++) {
         const float *kr = k + (size_t)t * stride;
-        float s;
-        if (single) {
-            if (hd % 64 != 0) {
-                s = dot_vec4_scalar(q, kr, hd);
-            } else {
-                __m512 a[4];
-                for (int j = 0; j < 4; j++) a[j] = _mm512_mul_ps(qv[j], _mm512_loadu_ps(kr + 16 * j));
-                for (int c = 4; c < chunks; c += 4)
-                    for (int j = 0; j < 4; j++) a[j] = _mm512_fmadd_ps(qv[c + j], _mm512_loadu_ps(kr + 16 * (c + j)), a[j]);
-                s = reduce512(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
-            }
-        } else {
-            __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
-            for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kr + 16 * c), acc);
-            s = reduce512(acc);
-        }
-        s *= scale;
+        const float s = (single && hd % 64 != 0 ? dot_vec4_scalar(q, kr, hd)
+                                                : reduce512(score_lanes(qv, kr, chunks, single))) * scale;
         w[t] = s;
         mx = s > mx ? s : mx;
     }
@@ -186,14 +183,24 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         // adds have weight 0 and change nothing.
         __m512 x[16];
         if (single) {
-            __m512 acc[4][16];
-            for (int j = 0; j < 4; j++)
-                for (int l = 0; l < 16; l++) acc[j][l] = _mm512_setzero_ps();
-            for (int t = 0; t < n_kv; t++)
-                acc[(t / 16) % 4][t % 16] = _mm512_fmadd_ps(
-                    _mm512_set1_ps(w[t]), _mm512_loadu_ps(v + (size_t)t * stride + d0), acc[(t / 16) % 4][t % 16]);
+            // Set j holds the 16-position chunks c with c % 4 == j; sets are summed
+            // (0 + 2) + (1 + 3) per lane as ggml_vec_dot_f16 reduces them.
+            __m512 sets[4][16];
+            for (int j = 0; j < 4; j++) {
+                __m512 acc[16];
+                for (int l = 0; l < 16; l++) acc[l] = _mm512_setzero_ps();
+                int c = 16 * j;
+                for (; c + 16 <= n_kv; c += 64)
+                    for (int l = 0; l < 16; l++)
+                        acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[c + l]),
+                                                 _mm512_loadu_ps(v + (size_t)(c + l) * stride + d0), acc[l]);
+                for (int l = 0; c + l < n_kv && l < 16; l++)
+                    acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[c + l]),
+                                             _mm512_loadu_ps(v + (size_t)(c + l) * stride + d0), acc[l]);
+                for (int l = 0; l < 16; l++) sets[j][l] = acc[l];
+            }
             for (int l = 0; l < 16; l++)
-                x[l] = _mm512_add_ps(_mm512_add_ps(acc[0][l], acc[2][l]), _mm512_add_ps(acc[1][l], acc[3][l]));
+                x[l] = _mm512_add_ps(_mm512_add_ps(sets[0][l], sets[2][l]), _mm512_add_ps(sets[1][l], sets[3][l]));
         } else {
             for (int l = 0; l < 16; l++) x[l] = _mm512_setzero_ps();
             int t = 0;
