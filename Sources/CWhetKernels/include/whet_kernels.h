@@ -6,7 +6,6 @@
 // SIMD (maddubs / dpbusd) and explicit FMA reductions that Swift's SIMD types do
 // not lower to; see kernels_*.c for the measured reasons per kernel.
 
-int whet_kernels_version(void);
 
 // ---- Activation quantisation (Q8, 32-element blocks) ----
 // x[n] -> q[n] int8, d[n/32] scales, sq[n/32] = sum of the block's q (as float),
@@ -61,23 +60,8 @@ void whet_swiglu(const float *g, const float *u, float *y, int n);
 void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
                                 size_t kv_stride, float scale, int single, float *scratch, float *out);
 void whet_swiglu_reference(const float *g, const float *u, float *y, int n);
-// y[i] = silu(g[i]) * u[i]
-void whet_silu_mul(const float *g, const float *u, float *y, int n);
-float whet_dot_f32(const float *a, const float *b, int n);
 // y += a * x
 void whet_axpy_f32(float a, const float *x, float *y, int n);
-// One query head against n_kv cached positions (rows of k/v with stride kv_stride floats).
-// scratch holds n_kv floats.
-void whet_attend_one(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
-                     float scale, float *scratch, float *out);
-// y = exp(x), vectorised (~1.5 ulp).
-void whet_exp_f32(const float *x, float *y, int n);
-// In-place numerically stable softmax over n entries (scalar expf).
-void whet_softmax(float *x, int n);
-// The same with the vectorised exp: ~10% faster prompt processing, but a different
-// last bit; used only for long prompts so short ones keep llama.cpp-like numerics
-// (measured: switching short prompts flipped a fixture continuation early).
-void whet_softmax_fast(float *x, int n);
 // Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and
 // the attention inputs in fp16, and matching its logits needs the same rounding.
 void whet_round_f16(float *x, int n);
