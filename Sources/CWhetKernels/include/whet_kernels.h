@@ -25,6 +25,21 @@ void whet_matmul_q(int ggml_type, const void *w, size_t row_bytes, int row_begin
                    const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
                    int ldo);
 
+// ---- Decode kernels on repacked weights (kernels_packed.c) ----
+// Q4_1 (3) and Q8_0 (8) rows regrouped 8 at a time at load so a decode step
+// streams each weight once with fewer instructions; results are bit-identical to
+// whet_matmul_q's AVX2 / VNNI arithmetic for Q4_1 and to its single-row Q8_0 path.
+// Needs AVX-512 VNNI (+VL, BW); callers fall back to whet_matmul_q otherwise.
+int whet_packed_supported(void);
+// Bytes of the packed copy, or 0 when the shape or type has no packed kernel
+// (rows % 8 != 0, cols > 4096, other types).
+size_t whet_packed_bytes(int ggml_type, int rows, int cols);
+void whet_pack_q(int ggml_type, const void *src, size_t row_bytes, int rows, int cols, void *dst);
+// Groups [group_begin, group_end) (rows 8g..8g+7) against nb activation rows
+// quantised by whet_quantize_q8: out[b * ldo + row] = dot(W[row], x_b).
+void whet_matmul_packed(int ggml_type, const void *packed, int group_begin, int group_end, int cols,
+                        const int8_t *xq, const float *xd, const float *xs, int nb, float *out, int ldo);
+
 // ---- Small dense ops ----
 void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 // NORM (adjacent pairs) RoPE on n_heads heads of head_dim; cs holds n_rot/2
@@ -38,6 +53,11 @@ void whet_axpy_f32(float a, const float *x, float *y, int n);
 // One query head against n_kv cached positions (rows of k/v with stride kv_stride floats).
 // scratch holds n_kv floats.
 void whet_attend_one(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
+                     float scale, float *scratch, float *out);
+// whet_attend_one, bit for bit, with the query and output kept in registers
+// (kernels_attention.c); used for decode rows. Falls back to whet_attend_one
+// when head_dim != 64 or the CPU lacks AVX-512.
+void whet_attend_row(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
                      float scale, float *scratch, float *out);
 // y = exp(x), vectorised (~1.5 ulp).
 void whet_exp_f32(const float *x, float *y, int n);

@@ -83,7 +83,7 @@ struct Attention: Sendable {
                 let oPtr = out + firstRow * qd + item.head * hd
                 let visible = seg.start + item.rows.upperBound
                 if item.rows.count == 1 {
-                    whet_attend_one(qPtr, keys, values, Int32(visible), Int32(hd), kvd, scale, s, oPtr)
+                    whet_attend_row(qPtr, keys, values, Int32(visible), Int32(hd), kvd, scale, s, oPtr)
                     return
                 }
                 let m = item.rows.count
