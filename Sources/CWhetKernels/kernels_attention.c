@@ -30,6 +30,19 @@ ATT_ATTR static void attend64(const float *q, const float *k, const float *v, in
     const __m512 q2 = _mm512_loadu_ps(q + 32), q3 = _mm512_loadu_ps(q + 48);
     for (int t = 0; t < n_kv; t++) {
         const float *kt = k + (size_t)t * kv_stride;
+        // The cache rows come from memory (a batch's caches outgrow L2): ask for the
+        // keys a few rows ahead and for this row's values, needed after the softmax.
+        if (t + 8 < n_kv) {
+            const float *kp = kt + 8 * kv_stride, *vp = v + (size_t)t * kv_stride;
+            _mm_prefetch((const char *)kp, _MM_HINT_T0);
+            _mm_prefetch((const char *)(kp + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(kp + 32), _MM_HINT_T0);
+            _mm_prefetch((const char *)(kp + 48), _MM_HINT_T0);
+            _mm_prefetch((const char *)vp, _MM_HINT_T0);
+            _mm_prefetch((const char *)(vp + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(vp + 32), _MM_HINT_T0);
+            _mm_prefetch((const char *)(vp + 48), _MM_HINT_T0);
+        }
         __m512 z = _mm512_fmadd_ps(q0, _mm512_loadu_ps(kt), _mm512_setzero_ps());
         z = _mm512_fmadd_ps(q1, _mm512_loadu_ps(kt + 16), z);
         z = _mm512_fmadd_ps(q2, _mm512_loadu_ps(kt + 32), z);
