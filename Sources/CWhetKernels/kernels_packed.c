@@ -65,16 +65,24 @@ void whet_pack_q(int t, const void *src, size_t row_bytes, int rows, int cols, v
             for (int r = 0; r < GROUP; r++) {
                 const uint8_t *blk = (const uint8_t *)src + (size_t)(g * GROUP + r) * row_bytes + (size_t)i * src_block;
                 memcpy(o + i * 16 + 2 * r, blk, 2);  // d
-                uint8_t *q = quants + ((size_t)(r / 2) * nblk + i) * pair_block_bytes(t);
+                if (t == 3) memcpy(o + nblk * 16 + i * 16 + 2 * r, blk + 2, 2);  // m
+            }
+            for (int p = 0; p < GROUP / 2; p++) {
+                const uint8_t *b0 = (const uint8_t *)src + (size_t)(g * GROUP + 2 * p) * row_bytes + (size_t)i * src_block;
+                const uint8_t *b1 = b0 + row_bytes;
+                uint8_t *q = quants + ((size_t)p * nblk + i) * pair_block_bytes(t);
                 if (t == 3) {
-                    memcpy(o + nblk * 16 + i * 16 + 2 * r, blk + 2, 2);  // m
-                    // Element k of the even row in the low nibble, of the odd row in the high one.
-                    for (int k = 0; k < QK; k++) {
-                        uint8_t e = k < 16 ? (blk[4 + k] & 0x0F) : (blk[4 + k - 16] >> 4);
-                        q[k] = (r % 2 == 0) ? (uint8_t)((q[k] & 0xF0) | e) : (uint8_t)((q[k] & 0x0F) | (e << 4));
+                    // Element k of the even row in the low nibble, of the odd row in the high
+                    // one (ggml keeps elements k and k + 16 in the low and high nibbles of byte k).
+                    for (int k = 0; k < 16; k++) {
+                        q[k] = (uint8_t)((b0[4 + k] & 0x0F) | (b1[4 + k] << 4));
+                        q[16 + k] = (uint8_t)((b0[4 + k] >> 4) | (b1[4 + k] & 0xF0));
                     }
                 } else {
-                    for (int k = 0; k < QK; k++) q[(r % 2) * 32 + k] = blk[2 + k] ^ 0x80;
+                    for (int k = 0; k < QK; k++) {
+                        q[k] = b0[2 + k] ^ 0x80;
+                        q[32 + k] = b1[2 + k] ^ 0x80;
+                    }
                 }
             }
         }
