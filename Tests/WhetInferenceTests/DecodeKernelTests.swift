@@ -109,6 +109,30 @@ import Testing
         }
     }
 
+    @Test(arguments: [1, 15, 16, 17, 1000, 49152])
+    func vectorArgmaxPicksWhatTheScalarScanPicks(count: Int) {
+        var g = Xorshift(s: UInt64(count) &* 0x9E37_79B9_7F4A_7C15 | 1)
+        var rows: [[Float]] = []
+        rows.append((0..<count).map { _ in g.float(20) })
+        // Ties: the first of several equal maxima.
+        rows.append((0..<count).map { _ in Float(Int(g.next() % 5)) })
+        // NaNs anywhere but first are never chosen; a leading NaN gives 0.
+        var withNaN = (0..<count).map { _ in g.float(20) }
+        for i in stride(from: count / 3, to: count, by: 7) { withNaN[i] = .nan }
+        rows.append(withNaN)
+        var leadingNaN = withNaN
+        leadingNaN[0] = .nan
+        rows.append(leadingNaN)
+        // Signed zeros compare equal: the first one wins.
+        rows.append((0..<count).map { i in i % 2 == 0 ? -0.0 : 0.0 })
+        rows.append((0..<count).map { _ in -.infinity })
+        for (k, row) in rows.enumerated() {
+            let scalar = row.withUnsafeBufferPointer { Sampler.argmax($0.baseAddress!, count: count) }
+            let vector = row.withUnsafeBufferPointer { whet_argmax_f32($0.baseAddress!, Int32(count)) }
+            #expect(Int32(vector) == scalar, "row kind \(k)")
+        }
+    }
+
     /// With every decode kernel independent of the batch size, a sequence decoded
     /// among others gets the very logits it gets alone.
     @Test func batchedDecodeLogitsEqualSingleLogits() throws {

@@ -73,6 +73,11 @@ void whet_round_f16(float *x, int n);
 // Row-wise fp16 -> f32.
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
 
+// ---- Token selection (kernels_select.c) ----
+// First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict
+// `>` scan from x[0] finds it.
+int whet_argmax_f32(const float *x, int n);
+
 // ---- A two-thread work-sharing pool ----
 // fn(ctx, chunk, chunks, thread) runs once per chunk in [0, chunks), on the caller
 // (thread 0) or the worker (thread 1); returns when all chunks are done.
