@@ -36,14 +36,21 @@ void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, flo
         // sensitive enough that the last-bit difference shows in the logits.
         float inv = amax != 0.0f ? 127.0f / amax : 0.0f;
         __m256 vinv = _mm256_set1_ps(inv);
-        int sum = 0;
-        for (int j = 0; j < QK; j += 8) {
-            __m256 v = _mm256_mul_ps(_mm256_loadu_ps(xb + j), vinv);
-            __m256i iv = _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-            int32_t tmp[8];
-            _mm256_storeu_si256((__m256i *)tmp, iv);
-            for (int k = 0; k < 8; k++) { q[b * QK + j + k] = (int8_t)tmp[k]; sum += tmp[k]; }
+        __m256i iv[4];
+        for (int j = 0; j < 4; j++) {
+            __m256 v = _mm256_mul_ps(_mm256_loadu_ps(xb + 8 * j), vinv);
+            iv[j] = _mm256_cvtps_epi32(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
         }
+        // |values| <= 127, so the saturating packs are plain narrowing; the permute
+        // undoes their 128-bit lane interleave (as ggml's AVX2 quantiser does).
+        __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(iv[0], iv[1]), _mm256_packs_epi32(iv[2], iv[3]));
+        packed = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)(q + b * QK), packed);
+        __m256i s32 = _mm256_add_epi32(_mm256_add_epi32(iv[0], iv[1]), _mm256_add_epi32(iv[2], iv[3]));
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s32), _mm256_extracti128_si256(s32, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+        const int sum = _mm_cvtsi128_si32(s4);
         d[b] = round_f16(scale);
         sq[b] = (float)sum;
         s[b] = round_f16(scale * (float)sum);

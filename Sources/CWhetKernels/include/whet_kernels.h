@@ -24,6 +24,21 @@ void whet_matmul_q(int ggml_type, const void *w, size_t row_bytes, int row_begin
                    const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
                    int ldo);
 
+// ---- Decode kernels on repacked weights (kernels_packed.c) ----
+// Q4_1 (3) and Q8_0 (8) rows regrouped 8 at a time at load so a decode step
+// streams each weight once with fewer instructions; results are bit-identical to
+// whet_matmul_q's AVX2 / VNNI arithmetic for Q4_1 and to its single-row Q8_0 path.
+// Needs AVX-512 VNNI (+VL, BW); callers fall back to whet_matmul_q otherwise.
+int whet_packed_supported(void);
+// Bytes of the packed copy, or 0 when the shape or type has no packed kernel
+// (rows % 8 != 0, cols > 4096, other types).
+size_t whet_packed_bytes(int ggml_type, int rows, int cols);
+void whet_pack_q(int ggml_type, const void *src, size_t row_bytes, int rows, int cols, void *dst);
+// Groups [group_begin, group_end) (rows 8g..8g+7) against nb activation rows
+// quantised by whet_quantize_q8: out[b * ldo + row] = dot(W[row], x_b).
+void whet_matmul_packed(int ggml_type, const void *packed, int group_begin, int group_end, int cols,
+                        const int8_t *xq, const float *xd, const float *xs, int nb, float *out, int ldo);
+
 // ---- Quantised weights x many activation rows (prompt processing) ----
 // kernels_gemm.c: ggml's vec_dot values, register-tiled for many rows; needs
 // AVX-512 VNNI (whet_gemm_available). The weights come expanded once by
@@ -67,6 +82,11 @@ void whet_axpy_f32(float a, const float *x, float *y, int n);
 void whet_round_f16(float *x, int n);
 // Row-wise fp16 -> f32.
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
+
+// ---- Token selection (kernels_select.c) ----
+// First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict
+// `>` scan from x[0] finds it.
+int whet_argmax_f32(const float *x, int n);
 
 // ---- A two-thread work-sharing pool ----
 // fn(ctx, chunk, chunks, thread) runs once per chunk in [0, chunks), on the caller

@@ -1,3 +1,4 @@
+import CWhetKernels
 import Foundation
 
 extension LlamaEngine {
@@ -115,7 +116,9 @@ struct DecodeState {
     /// Samples from `logits` and decides whether the sequence goes on.
     mutating func accept(_ logits: UnsafePointer<Float>, vocab: Int) {
         guard !finished else { return }
-        let token = sampler.sample(logits, count: vocab)
+        // Greedy steps take the vectorised argmax (the same token as Sampler.argmax).
+        let token = sampler.options.temperature > 0
+            ? sampler.sample(logits, count: vocab) : Int32(whet_argmax_f32(logits, Int32(vocab)))
         if stop.contains(token) { return finish(.stop) }
         output.append(token)
         pending = token

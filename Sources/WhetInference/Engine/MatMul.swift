@@ -36,6 +36,9 @@ final class MatMul {
             whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
         }
         if n > Self.tiledMinRows, runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) { return }
+        if jobs.allSatisfy({ $0.weight.packed != nil }) {
+            return runPacked(jobs, n: n, cols: cols, q: q, d: d, s: m)
+        }
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
             let job = jobs[chunk / parts]
@@ -85,6 +88,32 @@ final class MatMul {
                         minTerms + offsets[j], jobs[j].out, Int32(w.rows))
         }
         return true
+    }
+
+    /// The packed kernels, each job's 8-row groups split into chunks of roughly
+    /// equal work that the two threads claim (a descheduled worker costs nothing).
+    private func runPacked(_ jobs: [Job], n: Int, cols: Int, q: UnsafePointer<Int8>, d: UnsafePointer<Float>,
+                           s: UnsafePointer<Float>) {
+        var firstChunk = [Int](repeating: 0, count: jobs.count + 1)
+        for (j, job) in jobs.enumerated() {
+            let groups = job.weight.rows / 8
+            // Batched steps are compute-bound: finer chunks even out the two threads'
+            // finishing times (measured +1-2% at 8 rows). One row is memory-bound, and
+            // fewer, longer streams did slightly better there.
+            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, groups / 8)) : max(2, min(16, groups / 32)))
+        }
+        firstChunk.withUnsafeBufferPointer { starts in
+            WorkerPool.run(chunks: starts[jobs.count]) { chunk, _ in
+                var j = 0
+                while starts[j + 1] <= chunk { j += 1 }
+                let w = jobs[j].weight
+                let groups = WorkerPool.slice(w.rows / 8, chunk - starts[j], starts[j + 1] - starts[j])
+                if groups.isEmpty { return }
+                whet_matmul_packed(Int32(w.type.rawValue), w.packed, Int32(groups.lowerBound),
+                                   Int32(groups.upperBound), Int32(cols), q, d, s, Int32(n), jobs[j].out,
+                                   Int32(w.rows))
+            }
+        }
     }
 
     private func runDense(_ jobs: [Job], x: UnsafePointer<Float>, n: Int, cols: Int) {

@@ -13,6 +13,10 @@ public final class WeightMatrix: @unchecked Sendable {
     let rowBytes: Int
     /// Dequantised rows, row-major [rows × cols]; nil when built with `dense: false`.
     private(set) var f32: UnsafeMutablePointer<Float>?
+    /// The quantised rows regrouped eight at a time for the decode kernels
+    /// (kernels_packed.c); nil when the type, shape or CPU has no packed kernel.
+    /// Costs as much memory again as the quantised tensor (~96 MB for SmolLM2-135M).
+    let packed: UnsafeMutableRawPointer?
 
     /// Whether the integer decode kernels handle this type natively.
     var hasQuantKernel: Bool { whet_matmul_q_supported(Int32(type.rawValue)) != 0 }
@@ -25,10 +29,25 @@ public final class WeightMatrix: @unchecked Sendable {
         rows = info.rowCount
         raw = file.tensorBytes(info).baseAddress!
         rowBytes = info.type.rowBytes(cols)
+        packed = Self.pack(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols)
         if dense || !hasQuantKernel { try materialize() }
     }
 
-    deinit { f32?.deallocate() }
+    deinit {
+        f32?.deallocate()
+        packed?.deallocate()
+    }
+
+    private static func pack(type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
+                             cols: Int) -> UnsafeMutableRawPointer? {
+        guard whet_packed_supported() != 0 else { return nil }
+        let t = Int32(type.rawValue)
+        let bytes = whet_packed_bytes(t, Int32(rows), Int32(cols))
+        guard bytes > 0 else { return nil }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        whet_pack_q(t, raw, rowBytes, Int32(rows), Int32(cols), buffer)
+        return buffer
+    }
 
     /// Builds the F32 copy if it does not exist yet.
     func materialize() throws {
