@@ -11,6 +11,8 @@
 // - AVX2: maddubs + madd (ggml's sign trick for Q8_0).
 // Several activation rows share each expanded weight block, so a batched decode
 // step reads the weights once (the batching win).
+// With AVX-512 VNNI the engine uses kernels_packed.c (weights regrouped at load)
+// instead; these stay for other CPUs, Q4_0 and shapes the packed layout lacks.
 #include "whet_kernels.h"
 #include <immintrin.h>
 #include <math.h>
