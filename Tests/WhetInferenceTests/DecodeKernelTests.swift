@@ -122,13 +122,13 @@ import Testing
             for (cache, i) in zip(caches, which) {
                 _ = model.forward(tokens: prompts[i], segments: [Segment(cache: cache, start: 0, count: prompts[i].count,
                                                                           row: 0)],
-                                  logitRows: [], dense: true, matmul: engine.matmul, buffers: engine.buffers)
+                                  logitRows: [], prompt: true, matmul: engine.matmul, buffers: engine.buffers)
             }
             let segments = caches.enumerated().map { row, cache in
                 Segment(cache: cache, start: cache.length, count: 1, row: row)
             }
             let tokens = which.map { Int32(500 + $0) }
-            let logits = model.forward(tokens: tokens, segments: segments, logitRows: Array(which.indices), dense: false,
+            let logits = model.forward(tokens: tokens, segments: segments, logitRows: Array(which.indices), prompt: false,
                                        matmul: engine.matmul, buffers: engine.buffers)
             return which.indices.map { Array(UnsafeBufferPointer(start: logits + $0 * vocab, count: vocab)) }
         }
