@@ -113,3 +113,26 @@ import WhetCore
         #expect(engine.cacheIdentity.hasPrefix(engine.modelName))
     }
 }
+
+@Suite struct PromptArithmeticTests {
+    /// The sgemm prompt path (OpenBLAS on F32 weights) is an accurate alternative, not
+    /// llama.cpp's rounding: it must agree on the likeliest tokens and stay within the
+    /// drift this model shows between float summation orders (~0.3), and it must
+    /// really be another computation.
+    @Test func sgemmPromptsAgreeApproximately() throws {
+        var options = EngineOptions()
+        options.promptArithmetic = .sgemm
+        options.prefixCachePositions = 0
+        let sgemm = try LlamaEngine(modelURL: ModelLocator.defaultGGUF(), options: options)
+        let exact = try EngineTestSupport.engine()
+        var largest = 0.0
+        for ref in EngineTestSupport.reference.next_token {
+            let a = try sgemm.nextTokenLogprobs(prompt: ref.prompt_ids, top: 5)
+            let b = try exact.nextTokenLogprobs(prompt: ref.prompt_ids, top: 5)
+            #expect(a.first?.id == b.first?.id)
+            for (x, y) in zip(a, b) where x.id == y.id { largest = max(largest, abs(x.logprob - y.logprob)) }
+        }
+        #expect(largest < 0.5)
+        #expect(largest > 1e-6)
+    }
+}

@@ -21,8 +21,17 @@ struct LMModelOptions: ParsableArguments {
 
     func url() throws -> URL { try model.map { URL(fileURLWithPath: $0) } ?? ModelLocator.defaultGGUF() }
 
-    func load() throws -> LlamaEngine { try LlamaEngine(modelURL: url()) }
+    @Option(name: .long, help: "How prompts are multiplied by the weights: llama.cpp (its integer products, bit for bit) or sgemm (OpenBLAS on F32 copies of the weights).")
+    var promptArithmetic = PromptArithmetic.llamaCpp
+
+    func load() throws -> LlamaEngine {
+        var options = EngineOptions()
+        options.promptArithmetic = promptArithmetic
+        return try LlamaEngine(modelURL: url(), options: options)
+    }
 }
+
+extension PromptArithmetic: ExpressibleByArgument {}
 
 /// Reads `--text` or `--prompt` style input, or a file.
 enum LMInput {

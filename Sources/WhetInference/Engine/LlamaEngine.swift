@@ -77,7 +77,19 @@ public struct EngineOptions: Sendable {
     public var prefixCachePositions = 4096
     /// Prompt rows per forward pass (bounds scratch memory).
     public var promptChunk = 512
+    /// How prompts are multiplied by Q4_0/Q4_1/Q8_0 weights (decoding always uses
+    /// the integer kernels).
+    public var promptArithmetic = PromptArithmetic.llamaCpp
     public init() {}
+}
+
+public enum PromptArithmetic: String, Sendable, CaseIterable {
+    /// llama.cpp's integer block products, bit for bit (kernels_gemm.c).
+    case llamaCpp = "llama.cpp"
+    /// OpenBLAS sgemm on F32 copies of the weights (built on first use, 4 bytes per
+    /// parameter): accurate but not llama.cpp's rounding, so log-probabilities move
+    /// by up to ~0.3 on this model (docs/engine.md).
+    case sgemm
 }
 
 public final class LlamaEngine: @unchecked Sendable {
@@ -108,6 +120,7 @@ public final class LlamaEngine: @unchecked Sendable {
         cacheIdentity = "\(modelName) (\(URL(fileURLWithPath: file.path).lastPathComponent), \(file.byteCount) bytes, "
             + "whet engine arithmetic v\(Self.arithmeticVersion))"
         self.options = options
+        matmul.sgemmPrompts = options.promptArithmetic == .sgemm
         prefixCache = PrefixCache(budgetPositions: options.prefixCachePositions)
     }
 

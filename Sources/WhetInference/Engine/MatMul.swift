@@ -15,6 +15,11 @@ final class MatMul {
     private let xsq = ScratchBuffer<Float>()
     private let xs = ScratchBuffer<Float>()
 
+    /// Prompt passes use sgemm on F32 weight copies (EngineOptions.promptArithmetic).
+    var sgemmPrompts = false
+    /// Set by each forward pass: prompt processing rather than a generation step.
+    var promptPass = false
+
     init() {
         openblas_set_num_threads(1)
     }
@@ -27,7 +32,7 @@ final class MatMul {
     /// Computes every job's product with the same input `x` in one pool run.
     func run(_ jobs: [Job], x: UnsafePointer<Float>, n: Int) {
         guard let cols = jobs.first?.weight.cols, n > 0 else { return }
-        let quantised = jobs.allSatisfy { $0.weight.hasQuantKernel }
+        let quantised = jobs.allSatisfy { $0.weight.hasQuantKernel } && !(sgemmPrompts && promptPass)
         guard quantised else { return runDense(jobs, x: x, n: n, cols: cols) }
         let blocks = cols / 32
         let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)

@@ -84,6 +84,7 @@ extension Llama {
     /// split prompt gives the same values as the whole prompt at once.
     func forward(tokens: [Int32], segments: [Segment], logitRows: [Int], prompt: Bool, matmul: MatMul,
                  buffers: ForwardBuffers) -> UnsafeMutablePointer<Float> {
+        matmul.promptPass = prompt
         let pass = ForwardPass(model: self, tokens: tokens, segments: segments, matmul: matmul, buffers: buffers)
         pass.generationStep = !prompt
         for block in blocks { block.forward(pass) }
