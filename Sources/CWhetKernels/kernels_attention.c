@@ -175,8 +175,13 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         _mm512_mask_storeu_ps(w + t, m, e);
         sum += (double)reduce512(e);
     }
-    const float inv = (float)(1.0 / sum);
-    for (int t = 0; t < n_kv; t++) w[t] = _cvtsh_ss(_cvtss_sh(w[t] * inv, _MM_FROUND_TO_NEAREST_INT));
+    const __m512 vinv = _mm512_set1_ps((float)(1.0 / sum));
+    for (int t = 0; t < n_kv; t += 16) {
+        const int left = n_kv - t;
+        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, w + t), vinv);
+        _mm512_mask_storeu_ps(w + t, m, _mm512_cvtph_ps(_mm512_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
+    }
     for (int d0 = 0; d0 < hd; d0 += 16) {
         // Lane l of accumulator set j takes positions t with t % 16 == l and
         // (t / 16) % 4 == j (one set for tinyBLAS); the padded positions llama.cpp

@@ -37,8 +37,15 @@ final class MatMul {
         let blocks = cols / 32
         let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)
         let m = xs.reserve(n * blocks)
-        for r in 0..<n {
-            whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
+        let quantise = { (rows: Range<Int>) in
+            for r in rows {
+                whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
+            }
+        }
+        if n > Self.tiledMinRows {
+            WorkerPool.run(chunks: 8) { part, _ in quantise(WorkerPool.slice(n, part, 8)) }
+        } else {
+            quantise(0..<n)
         }
         if n > Self.tiledMinRows, runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) { return }
         if jobs.allSatisfy({ $0.weight.packed != nil }) {
