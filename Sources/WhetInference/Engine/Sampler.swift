@@ -53,11 +53,23 @@ struct Sampler {
 
     mutating func sample(_ logits: UnsafePointer<Float>, count: Int) -> Int32 {
         guard options.temperature > 0 else { return Self.argmax(logits, count: count) }
-        var candidates = (0..<count).map { (id: Int32($0), logit: logits[$0]) }
+        let candidates: [(id: Int32, logit: Float)]
         if options.topK > 0 && options.topK < count {
-            candidates = Array(candidates.partialSort(options.topK))
+            candidates = Array((0..<count).map { (id: Int32($0), logit: logits[$0]) }.partialSort(options.topK))
         } else {
-            candidates.sort { $0.logit > $1.logit }
+            // No top-k: sorting the whole vocabulary per token was most of a sampled
+            // step. A draw needs no order; nucleus sampling needs order only among
+            // tokens that can be in the nucleus, and a token whose probability is
+            // below (1 - topP) / count cannot: all of them together hold less than
+            // 1 - topP, so the larger ones reach topP first.
+            var maxLogit = logits[0]
+            for i in 1..<count where logits[i] > maxLogit { maxLogit = logits[i] }
+            let weights = (0..<count).map { exp(Double((logits[$0] - maxLogit) / options.temperature)) }
+            let total = weights.reduce(0, +)
+            if options.topP >= 1 { return draw(ids: (0..<count).lazy.map(Int32.init), weights: weights, total: total) }
+            let floor = (1 - Double(options.topP)) * total / Double(count)
+            candidates = (0..<count).filter { weights[$0] >= floor }.map { (id: Int32($0), logit: logits[$0]) }
+                .sorted { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
         }
         let maxLogit = candidates[0].logit
         var probs = candidates.map { exp(Double(($0.logit - maxLogit) / options.temperature)) }
@@ -72,12 +84,19 @@ struct Sampler {
             probs = Array(probs.prefix(keep))
             total = probs.reduce(0, +)
         }
+        return draw(ids: candidates.lazy.map(\.id), weights: probs, total: total)
+    }
+
+    /// One seeded draw of an id with probability weight / total.
+    private mutating func draw<C: Collection>(ids: C, weights: [Double], total: Double) -> Int32 where C.Element == Int32 {
         var r = Double.random(in: 0..<total, using: &generator)
-        for (i, p) in probs.enumerated() {
+        var last = ids.first!
+        for (id, p) in zip(ids, weights) {
             r -= p
-            if r < 0 { return candidates[i].id }
+            if r < 0 { return id }
+            if p > 0 { last = id }
         }
-        return candidates[probs.count - 1].id
+        return last
     }
 }
 
