@@ -22,15 +22,17 @@ struct Attention: Sendable {
         let v = pass.buffers.v.reserve(n * kvd)
         pass.matmul.run([.init(weight: query, out: q), .init(weight: key, out: k), .init(weight: value, out: v)],
                         x: xn, n: n)
-        for r in 0..<n {
-            let cs = pass.rope.row(pass.positions[r])
-            whet_rope_norm(q + r * qd, Int32(c.headCount), Int32(c.headDim), Int32(c.ropeDimensions), cs)
-            whet_rope_norm(k + r * kvd, Int32(c.headCountKV), Int32(c.headDim), Int32(c.ropeDimensions), cs)
+        pass.forEachRows { rows in
+            for r in rows {
+                let cs = pass.rope.row(pass.positions[r])
+                whet_rope_norm(q + r * qd, Int32(c.headCount), Int32(c.headDim), Int32(c.ropeDimensions), cs)
+                whet_rope_norm(k + r * kvd, Int32(c.headCountKV), Int32(c.headDim), Int32(c.ropeDimensions), cs)
+            }
+            // llama.cpp's KV cache and attention products are fp16 (kernels_attention.c).
+            whet_round_f16(q + rows.lowerBound * qd, Int32(rows.count * qd))
+            whet_round_f16(k + rows.lowerBound * kvd, Int32(rows.count * kvd))
+            whet_round_f16(v + rows.lowerBound * kvd, Int32(rows.count * kvd))
         }
-        // llama.cpp's KV cache and attention products are fp16 (kernels_attention.c).
-        whet_round_f16(q, Int32(n * qd))
-        whet_round_f16(k, Int32(n * kvd))
-        whet_round_f16(v, Int32(n * kvd))
         for seg in pass.segments {
             let dst = seg.cache.keys[layer] + seg.start * kvd
             dst.update(from: k + seg.row * kvd, count: seg.count * kvd)

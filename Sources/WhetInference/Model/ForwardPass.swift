@@ -62,15 +62,29 @@ final class ForwardPass {
     func normalized(_ gain: WeightVector) -> UnsafeMutablePointer<Float> {
         let xn = buffers.xn.reserve(rows * width)
         gain.values.withUnsafeBufferPointer { w in
-            for r in 0..<rows {
-                whet_rmsnorm(x + r * width, w.baseAddress!, xn + r * width, Int32(width), config.rmsEpsilon)
+            forEachRows { rows in
+                for r in rows {
+                    whet_rmsnorm(x + r * width, w.baseAddress!, xn + r * width, Int32(width), config.rmsEpsilon)
+                }
             }
         }
         return xn
     }
 
+    /// Per-row work over slices of the rows: on both threads for a prompt (otherwise
+    /// the worker idles through it), inline for a few rows.
+    func forEachRows(_ body: (Range<Int>) -> Void) {
+        guard rows > 8 else { return body(0..<rows) }
+        WorkerPool.run(chunks: 8) { part, _ in
+            let slice = WorkerPool.slice(rows, part, 8)
+            if !slice.isEmpty { body(slice) }
+        }
+    }
+
     func addResidual(_ delta: UnsafeMutablePointer<Float>) {
-        whet_axpy_f32(1, delta, x, Int32(rows * width))
+        forEachRows { rows in
+            whet_axpy_f32(1, delta + rows.lowerBound * width, x + rows.lowerBound * width, Int32(rows.count * width))
+        }
     }
 }
 
