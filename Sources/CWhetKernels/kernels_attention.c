@@ -139,7 +139,16 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         for (; t + 16 <= n_kv; t += 16) {
             __m512 a[16];
-            for (int p = 0; p < 16; p++) a[p] = score_lanes(qv, k + (size_t)(t + p) * stride, chunks, single);
+            if (single) {
+                for (int p = 0; p < 16; p++) a[p] = score_lanes(qv, k + (size_t)(t + p) * stride, chunks, 1);
+            } else {
+                // Chunk-major so the 16 positions' FMA chains interleave (one position
+                // at a time was latency-bound); each position's own order is unchanged.
+                for (int p = 0; p < 16; p++) a[p] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k + (size_t)(t + p) * stride));
+                for (int c = 1; c < chunks; c++)
+                    for (int p = 0; p < 16; p++)
+                        a[p] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + (size_t)(t + p) * stride + 16 * c), a[p]);
+            }
             __m512 x[8], y[4], z[2];
             for (int i = 0; i < 8; i++)
                 x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE),
