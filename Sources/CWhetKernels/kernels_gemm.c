@@ -10,15 +10,16 @@
 // block order, then hsum_float_8(acc) + the block-ordered fma sum of m * s (Q4_1).
 //
 // Speed comes from register tiling: 4 weight rows x 4 pairs of activation rows,
-// each zmm holding one pair (lanes 0-7 row t, 8-15 row t + 1), so each expanded
-// weight block and each loaded activation block is used 4 times. The activations
-// are packed by pairs first (whet_pack_pairs) so a pair's block is one load. Measured on the
-// 2-core Zen 4 box: the 1-2 row decode kernel gives ~470 prompt tokens/s, this
-// one see README (bench-lm). Needs AVX-512 VNNI (whet_gemm_available); without
-// it the caller uses whet_matmul_q, which computes the same values. The weights
-// are expanded once to one byte per value plus float scales
-// (whet_expand_weights): the nibble unpacking and fp16 conversions were a
-// quarter of the kernel's instructions.
+// each zmm holding one pair (lanes 0-7 row t, 8-15 row t + 1), so each weight
+// block and each activation block is used 4 times. The activations are packed by
+// pairs first (whet_pack_pairs) so a pair's block is one load; the weights are
+// expanded once to one byte per value plus float scales (whet_expand_weights):
+// the nibble unpacking and fp16 conversions were a quarter of the instructions.
+// Measured on the 2-core Zen 4 box, 512-token prompts: the 1-2 row decode kernel
+// gave ~470-525 tokens/s, this one ~700-790 (bench-lm). It is bound by the FMA
+// pipes (dpbusd, the dw * da multiply and the fma per block). Needs AVX-512 VNNI
+// (whet_gemm_available); without it the caller uses the decode kernels, which
+// compute the same values.
 #include "whet_kernels.h"
 #include <immintrin.h>
 #include <string.h>
