@@ -107,6 +107,25 @@ AVX512_ATTR static inline float reduce512(__m512 v) {
     return _mm_cvtss_f32(t);
 }
 
+// reduce512 of 16 vectors at once, result i = reduce512(a[i]): a transposing network
+// that adds the same pairs in the same order.
+AVX512_ATTR static inline __m512 reduce512_x16(const __m512 *a) {
+    __m512 x[8], y[4], z[2];
+    for (int i = 0; i < 8; i++)
+        x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE),
+                             _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44));
+    for (int i = 0; i < 4; i++)
+        y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0xDD),
+                             _mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0x88));
+    for (int i = 0; i < 2; i++)
+        z[i] = _mm512_add_ps(_mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    return _mm512_permutexvar_ps(order, r);
+}
+
 // The 16 lanes whose reduce512 is the score of key row `kr`: tinyBLAS's single
 // accumulator, or (`single`) ggml_vec_dot_f16's four accumulators combined as its
 // reduction does before the final 16-lane sum (needs hd % 64 == 0).
@@ -126,7 +145,8 @@ AVX512_ATTR static inline __m512 score_lanes(const __m512 *qv, const float *kr, 
 // One query head: scores, softmax, fp16 rounding of the weights, weighted values.
 // `single`: the one-token order (ggml_vec_dot_f16) instead of tinyBLAS's.
 AVX512_ATTR static void attend_head_512(const float *q, const float *k, const float *v, int n_kv, int hd,
-                                        size_t stride, float scale, int single, float *w, float *out) {
+                                        size_t stride, size_t vstride, float scale, int single, float *w,
+                                        float *out) {
     __m512 qv[16];
     const int chunks = hd / 16;
     for (int c = 0; c < chunks; c++) qv[c] = _mm512_loadu_ps(q + 16 * c);
@@ -136,7 +156,6 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         // 16 positions at a time: their 16-lane accumulators are reduced together by
         // a transposing network that adds the same pairs as reduce512, in its order.
         __m512 vmax = _mm512_set1_ps(-INFINITY);
-        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         for (; t + 16 <= n_kv; t += 16) {
             __m512 a[16];
             if (single) {
@@ -149,19 +168,7 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
                     for (int p = 0; p < 16; p++)
                         a[p] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + (size_t)(t + p) * stride + 16 * c), a[p]);
             }
-            __m512 x[8], y[4], z[2];
-            for (int i = 0; i < 8; i++)
-                x[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0xEE),
-                                     _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1], 0x44));
-            for (int i = 0; i < 4; i++)
-                y[i] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0xDD),
-                                     _mm512_shuffle_f32x4(x[2 * i], x[2 * i + 1], 0x88));
-            for (int i = 0; i < 2; i++)
-                z[i] = _mm512_add_ps(_mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                                     _mm512_shuffle_ps(y[2 * i], y[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-            const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                                           _mm512_shuffle_ps(z[0], z[1], _MM_SHUFFLE(3, 1, 3, 1)));
-            const __m512 sc = _mm512_mul_ps(_mm512_permutexvar_ps(order, r), _mm512_set1_ps(scale));
+            const __m512 sc = _mm512_mul_ps(reduce512_x16(a), _mm512_set1_ps(scale));
             _mm512_storeu_ps(w + t, sc);
             vmax = _mm512_max_ps(vmax, sc);
         }
@@ -191,50 +198,47 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, w + t), vinv);
         _mm512_mask_storeu_ps(w + t, m, _mm512_cvtph_ps(_mm512_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
     }
+    // Weighted values from the transposed cache (row d holds every position's value
+    // of dimension d): lane l of a dimension's accumulator takes positions with
+    // t % 16 == l, one accumulator in tinyBLAS's order, four (chunks c % 4 == j,
+    // summed (0 + 2) + (1 + 3)) in ggml_vec_dot_f16's. Positions past n_kv load as
+    // zero weight and zero value, which adds nothing, as llama.cpp's padding does.
     for (int d0 = 0; d0 < hd; d0 += 16) {
-        // Lane l of accumulator set j takes positions t with t % 16 == l and
-        // (t / 16) % 4 == j (one set for tinyBLAS); the padded positions llama.cpp
-        // adds have weight 0 and change nothing.
         __m512 x[16];
         if (single) {
-            // Set j holds the 16-position chunks c with c % 4 == j; sets are summed
-            // (0 + 2) + (1 + 3) per lane as ggml_vec_dot_f16 reduces them.
-            __m512 sets[4][16];
-            for (int j = 0; j < 4; j++) {
-                __m512 acc[16];
-                for (int l = 0; l < 16; l++) acc[l] = _mm512_setzero_ps();
-                int c = 16 * j;
-                for (; c + 16 <= n_kv; c += 64)
-                    for (int l = 0; l < 16; l++)
-                        acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[c + l]),
-                                                 _mm512_loadu_ps(v + (size_t)(c + l) * stride + d0), acc[l]);
-                for (int l = 0; c + l < n_kv && l < 16; l++)
-                    acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[c + l]),
-                                             _mm512_loadu_ps(v + (size_t)(c + l) * stride + d0), acc[l]);
-                for (int l = 0; l < 16; l++) sets[j][l] = acc[l];
+            // Four dimensions at a time share each loaded weight chunk.
+            for (int i0 = 0; i0 < 16; i0 += 4) {
+                __m512 a[4][4];
+                for (int i = 0; i < 4; i++)
+                    for (int j = 0; j < 4; j++) a[i][j] = _mm512_setzero_ps();
+                for (int t = 0; t < n_kv; t += 64)
+                    for (int j = 0; j < 4 && t + 16 * j < n_kv; j++) {
+                        const int c = t + 16 * j, left = n_kv - c;
+                        const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+                        const __m512 wv = _mm512_maskz_loadu_ps(m, w + c);
+                        for (int i = 0; i < 4; i++)
+                            a[i][j] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, v + (size_t)(d0 + i0 + i) * vstride + c),
+                                                      a[i][j]);
+                    }
+                for (int i = 0; i < 4; i++)
+                    x[i0 + i] = _mm512_add_ps(_mm512_add_ps(a[i][0], a[i][2]), _mm512_add_ps(a[i][1], a[i][3]));
             }
-            for (int l = 0; l < 16; l++)
-                x[l] = _mm512_add_ps(_mm512_add_ps(sets[0][l], sets[2][l]), _mm512_add_ps(sets[1][l], sets[3][l]));
         } else {
-            for (int l = 0; l < 16; l++) x[l] = _mm512_setzero_ps();
-            int t = 0;
-            for (; t + 16 <= n_kv; t += 16)
-                for (int l = 0; l < 16; l++)
-                    x[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[t + l]), _mm512_loadu_ps(v + (size_t)(t + l) * stride + d0),
-                                           x[l]);
-            for (int l = 0; t + l < n_kv; l++)
-                x[l] = _mm512_fmadd_ps(_mm512_set1_ps(w[t + l]), _mm512_loadu_ps(v + (size_t)(t + l) * stride + d0),
-                                       x[l]);
+            for (int i = 0; i < 16; i++) x[i] = _mm512_setzero_ps();
+            for (int t = 0; t < n_kv; t += 16) {
+                const int left = n_kv - t;
+                const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+                const __m512 wv = _mm512_maskz_loadu_ps(m, w + t);
+                for (int i = 0; i < 16; i++)
+                    x[i] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, v + (size_t)(d0 + i) * vstride + t), x[i]);
+            }
         }
-        __m512 s8[8], s4[4];
-        for (int i = 0; i < 8; i++) s8[i] = _mm512_add_ps(x[i + 8], x[i]);
-        for (int i = 0; i < 4; i++) s4[i] = _mm512_add_ps(s8[i + 4], s8[i]);
-        _mm512_storeu_ps(out + d0, _mm512_add_ps(_mm512_add_ps(s4[0], s4[2]), _mm512_add_ps(s4[1], s4[3])));
+        _mm512_storeu_ps(out + d0, reduce512_x16(x));
     }
 }
 
 static void attend_head_scalar(const float *q, const float *k, const float *v, int n_kv, int hd, size_t stride,
-                               float scale, int single, float *w, float *out) {
+                               size_t vstride, float scale, int single, float *w, float *out) {
     float mx = -INFINITY;
     for (int t = 0; t < n_kv; t++) {
         w[t] = (single ? dot_vec4_scalar : dot_tiny_scalar)(q, k + (size_t)t * stride, hd) * scale;
@@ -253,7 +257,7 @@ static void attend_head_scalar(const float *q, const float *k, const float *v, i
         float acc[4][16] = {{0}};
         for (int t = 0; t < n_kv; t++) {
             const int j = single ? (t / 16) % 4 : 0;
-            acc[j][t % 16] = fmaf(w[t], v[(size_t)t * stride + d], acc[j][t % 16]);
+            acc[j][t % 16] = fmaf(w[t], v[(size_t)d * vstride + t], acc[j][t % 16]);
         }
         float x[16];
         for (int l = 0; l < 16; l++) x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
@@ -262,11 +266,11 @@ static void attend_head_scalar(const float *q, const float *k, const float *v, i
 }
 
 void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
-                      float scale, int single, float *scratch, float *out) {
+                      size_t v_stride, float scale, int single, float *scratch, float *out) {
     if (head_dim % 16 == 0 && head_dim <= 256 && use_avx512())
-        attend_head_512(q, k, v, n_kv, head_dim, kv_stride, scale, single, scratch, out);
+        attend_head_512(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
     else
-        attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, scale, single, scratch, out);
+        attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
 }
 
 // ---------- RoPE ----------
@@ -321,8 +325,9 @@ void whet_swiglu(const float *g, const float *u, float *y, int n) {
 
 // The scalar specification, exported so tests can hold the vector code to it.
 void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
-                                size_t kv_stride, float scale, int single, float *scratch, float *out) {
-    attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, scale, single, scratch, out);
+                                size_t kv_stride, size_t v_stride, float scale, int single, float *scratch,
+                                float *out) {
+    attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
 }
 
 void whet_swiglu_reference(const float *g, const float *u, float *y, int n) {

@@ -20,17 +20,20 @@ import WhetCore
         let hd = 64, stride = 3 * hd
         let q = Self.halfRounded(hd, &rng, scale: 2)
         let k = Self.halfRounded(positions * stride, &rng, scale: 2)
-        let v = Self.halfRounded(positions * stride, &rng)
+        let vStride = positions + 3  // values are stored transposed: one row per dimension
+        let v = Self.halfRounded(hd * vStride, &rng)
         var scratch = [Float](repeating: 0, count: positions + 16)
         var fast = [Float](repeating: 0, count: hd), slow = fast
-        whet_attend_head(q, k, v, Int32(positions), Int32(hd), stride, 0.125, Int32(single), &scratch, &fast)
-        whet_attend_head_reference(q, k, v, Int32(positions), Int32(hd), stride, 0.125, Int32(single), &scratch, &slow)
+        whet_attend_head(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(single), &scratch, &fast)
+        whet_attend_head_reference(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(single), &scratch,
+                                   &slow)
         #expect(fast == slow)
         // The two summation orders are different computations: with enough positions
         // they must differ somewhere, or `single` would be ignored.
         if positions >= 64 {
             var other = [Float](repeating: 0, count: hd)
-            whet_attend_head(q, k, v, Int32(positions), Int32(hd), stride, 0.125, Int32(1 - single), &scratch, &other)
+            whet_attend_head(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(1 - single), &scratch,
+                             &other)
             #expect(other != fast)
         }
     }

@@ -63,17 +63,19 @@ void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 // kernels_attention.c: these three reproduce llama.cpp's rounding exactly.
 void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float *cs);
 void whet_rope_cache(int pos, int n_rot, float freq_base, float *cs);
-// One query head (q rounded to fp16) against n_kv cached positions (fp16-rounded
-// rows of k/v with stride kv_stride floats): scores, softmax, weighted values.
+// One query head (q rounded to fp16) against n_kv cached positions: keys as rows
+// of head_dim (stride kv_stride floats), values transposed (v + d * v_stride holds
+// dimension d of every position), all fp16-rounded. Scores, softmax, weighted values.
 // `single`: the batch holds one token (llama.cpp sums in another order then).
 // scratch holds n_kv + 16 floats.
 void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
-                      float scale, int single, float *scratch, float *out);
+                      size_t v_stride, float scale, int single, float *scratch, float *out);
 // y = silu(g) * u (ggml_vec_swiglu_f32).
 void whet_swiglu(const float *g, const float *u, float *y, int n);
 // The scalar code the vector kernels above must agree with bit for bit (tests).
 void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
-                                size_t kv_stride, float scale, int single, float *scratch, float *out);
+                                size_t kv_stride, size_t v_stride, float scale, int single, float *scratch,
+                                float *out);
 void whet_swiglu_reference(const float *g, const float *u, float *y, int n);
 // y += a * x
 void whet_axpy_f32(float a, const float *x, float *y, int n);

@@ -1,11 +1,14 @@
-/// The keys and values of one sequence, per layer, as F32 rows [position × kvDim].
-/// Grows in chunks as the sequence grows so eight parallel sequences cost only
-/// what they use (46 KB per position for SmolLM2-135M).
+/// The keys and values of one sequence, per layer: keys as F32 rows [position ×
+/// kvDim], values transposed [kvDim × capacity] so attention's weighted sum reads
+/// 16 positions of one dimension with one load (it was bound by loads). Grows in
+/// chunks as the sequence grows so eight parallel sequences cost only what they use
+/// (46 KB per position for SmolLM2-135M).
 public final class KVCache: @unchecked Sendable {
     let layers: Int
     let kvDim: Int
     /// Positions filled so far.
     public internal(set) var length = 0
+    /// Positions allocated: the row stride of the transposed values.
     private(set) var capacity = 0
     private(set) var keys: [UnsafeMutablePointer<Float>] = []
     private(set) var values: [UnsafeMutablePointer<Float>] = []
@@ -37,7 +40,7 @@ public final class KVCache: @unchecked Sendable {
             let v = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * kvDim)
             if length > 0 {
                 k.update(from: keys[l], count: length * kvDim)
-                v.update(from: values[l], count: length * kvDim)
+                for d in 0..<kvDim { (v + d * newCapacity).update(from: values[l] + d * capacity, count: length) }
             }
             newKeys.append(k)
             newValues.append(v)
@@ -58,7 +61,9 @@ public final class KVCache: @unchecked Sendable {
         reserve(count)
         for l in 0..<layers {
             keys[l].update(from: other.keys[l], count: count * kvDim)
-            values[l].update(from: other.values[l], count: count * kvDim)
+            for d in 0..<kvDim {
+                (values[l] + d * capacity).update(from: other.values[l] + d * other.capacity, count: count)
+            }
         }
         length = count
     }

@@ -36,7 +36,11 @@ struct Attention: Sendable {
         for seg in pass.segments {
             let dst = seg.cache.keys[layer] + seg.start * kvd
             dst.update(from: k + seg.row * kvd, count: seg.count * kvd)
-            (seg.cache.values[layer] + seg.start * kvd).update(from: v + seg.row * kvd, count: seg.count * kvd)
+            let values = seg.cache.values[layer], stride = seg.cache.capacity
+            for i in 0..<seg.count {
+                let src = v + (seg.row + i) * kvd
+                for d in 0..<kvd { values[d * stride + seg.start + i] = src[d] }
+            }
         }
         let att = pass.buffers.attention.reserve(n * qd)
         attend(pass, layer: layer, q: q, out: att)
@@ -74,11 +78,11 @@ struct Attention: Sendable {
             let seg = pass.segments[item.segment]
             let kvHead = item.head / group
             let keys = seg.cache.keys[layer] + kvHead * hd
-            let values = seg.cache.values[layer] + kvHead * hd
+            let values = seg.cache.values[layer] + kvHead * hd * seg.cache.capacity
             for r in item.rows {
                 let row = seg.row + r
                 whet_attend_head(q + row * qd + item.head * hd, keys, values, Int32(seg.start + r + 1), Int32(hd),
-                                 kvd, scale, single, scores[thread], out + row * qd + item.head * hd)
+                                 kvd, seg.cache.capacity, scale, single, scores[thread], out + row * qd + item.head * hd)
             }
         }
     }
