@@ -313,12 +313,8 @@ AVX512_ATTR static int swiglu_512(const float *g, const float *u, float *y, int 
 }
 
 void whet_swiglu(const float *g, const float *u, float *y, int n) {
-    int i = 0;
-    if (use_avx512()) {
-        i = swiglu_512(g, u, y, n);
-    } else {
-        for (const int full = n / 16 * 16; i < full; i++) y[i] = g[i] / (1.0f + expf_ggml(0.0f - g[i])) * u[i];
-    }
+    if (!use_avx512()) return whet_swiglu_reference(g, u, y, n);
+    int i = swiglu_512(g, u, y, n);
     // ggml's scalar tail (ggml_silu_f32) uses libm expf.
     for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
 }

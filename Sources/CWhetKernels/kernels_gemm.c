@@ -21,27 +21,14 @@
 // (whet_gemm_available); without it the caller uses the decode kernels, which
 // compute the same values.
 #include "whet_kernels.h"
+#include "kernels_common.h"
 #include <immintrin.h>
 #include <string.h>
 
 #define QK 32
 #define ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
-static inline float f16(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 static int has_vnni = -1;
-
-// ggml's hsum_float_8.
-ATTR static inline float hsum8(__m256 x) {
-    __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
-    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
-    r = _mm_add_ss(r, _mm_movehdup_ps(r));
-    return _mm_cvtss_f32(r);
-}
 
 ATTR static inline __m512i product(int t, __m512i w, __m512i a) {
     if (t == 3) return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, a);
@@ -81,9 +68,9 @@ ATTR static inline __attribute__((always_inline)) void tile(int t, const uint8_t
         for (int p = 0; p < P; p++) {
             const int r0 = t0 + 2 * p;
             const float *m = mins + (size_t)(r + rr) * n;
-            out[(size_t)r0 * ldo + r + rr] = hsum8(_mm512_castps512_ps256(acc[rr][p])) + m[r0];
+            out[(size_t)r0 * ldo + r + rr] = whet_hsum_float_8(_mm512_castps512_ps256(acc[rr][p])) + m[r0];
             if (r0 + 1 < n)
-                out[(size_t)(r0 + 1) * ldo + r + rr] = hsum8(_mm512_extractf32x8_ps(acc[rr][p], 1)) + m[r0 + 1];
+                out[(size_t)(r0 + 1) * ldo + r + rr] = whet_hsum_float_8(_mm512_extractf32x8_ps(acc[rr][p], 1)) + m[r0 + 1];
         }
 }
 
@@ -151,8 +138,8 @@ void whet_expand_weights(int t, const void *w, size_t row_bytes, int rows, int c
         for (int i = 0; i < nblk; i++) {
             const uint8_t *b = (const uint8_t *)w + (size_t)r * row_bytes + (size_t)i * (t == 8 ? 34 : t == 3 ? 20 : 18);
             int8_t *q = wq + ((size_t)r * nblk + i) * QK;
-            wd[(size_t)r * nblk + i] = f16(b);
-            if (t == 3) wm[(size_t)r * nblk + i] = f16(b + 2);
+            wd[(size_t)r * nblk + i] = whet_f16_at(b);
+            if (t == 3) wm[(size_t)r * nblk + i] = whet_f16_at(b + 2);
             if (t == 8) {
                 memcpy(q, b + 2, QK);
                 continue;

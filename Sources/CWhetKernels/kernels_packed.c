@@ -25,6 +25,7 @@
 // convert + FMA per block lane set is the floor of this arithmetic, so a batched
 // step cannot get much cheaper without changing the summation order.
 #include "whet_kernels.h"
+#include "kernels_common.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -95,14 +96,6 @@ void whet_pack_q(int t, const void *src, size_t row_bytes, int rows, int cols, v
     }
 }
 
-PACKED_ATTR INLINE float hsum256(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
-
 // Rows r0..r0+R of one group against activation rows b0..b0+B.
 PACKED_ATTR INLINE void tile(const int t, const uint8_t *group, const int nblk, const int r0, const int R,
                              const int b0, const int B, const int nb, const int cols, const int8_t *xq,
@@ -140,7 +133,7 @@ PACKED_ATTR INLINE void tile(const int t, const uint8_t *group, const int nblk, 
     }
     for (int b = 0; b < B; b++)
         for (int r = 0; r < R; r++)
-            out[(size_t)(b0 + b) * ldo + row0 + r0 + r] = hsum256(acc[r][b]) + corr[(b0 + b) * GROUP + r0 + r];
+            out[(size_t)(b0 + b) * ldo + row0 + r0 + r] = whet_hsum_float_8(acc[r][b]) + corr[(b0 + b) * GROUP + r0 + r];
 }
 
 // One group of 8 rows against all nb activation rows.

@@ -14,6 +14,7 @@
 // With AVX-512 VNNI the engine uses kernels_packed.c (weights regrouped at load)
 // instead; these stay for other CPUs, Q4_0 and shapes the packed layout lacks.
 #include "whet_kernels.h"
+#include "kernels_common.h"
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
@@ -61,20 +62,6 @@ void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, flo
 
 int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
 
-static inline float hsum256(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
-
-static inline float f16(const uint8_t *p) {
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 // Weight block geometry and how its unsigned bytes relate to the true values:
 // value = dw * (u - bias) (+ mw for Q4_1). Returns the expanded unsigned bytes.
 #define BLOCK_BYTES(t) ((t) == 3 ? 20 : (t) == 2 ? 18 : 34)
@@ -102,14 +89,14 @@ static inline float f16(const uint8_t *p) {
             float dw[2], extra[2];                                                                     \
             for (int rr = 0; rr < R; rr++) {                                                           \
                 const uint8_t *blk = row + rr * rb + (size_t)i * BLOCK_BYTES(t);                       \
-                dw[rr] = f16(blk);                                                                     \
+                dw[rr] = whet_f16_at(blk);                                                                     \
                 if (t == 8) {                                                                          \
                     w[rr] = _mm256_loadu_si256((const __m256i *)(blk + 2));                            \
                     extra[rr] = (Q8BIAS) * dw[rr];                                                     \
                 } else {                                                                               \
                     __m128i raw = _mm_loadu_si128((const __m128i *)(blk + (t == 3 ? 4 : 2)));          \
                     w[rr] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), m4);       \
-                    extra[rr] = t == 3 ? f16(blk + 2) : -8.0f * dw[rr];                                \
+                    extra[rr] = t == 3 ? whet_f16_at(blk + 2) : -8.0f * dw[rr];                                \
                 }                                                                                      \
             }                                                                                          \
             for (int b = 0; b < nb; b++) {                                                             \
@@ -126,7 +113,7 @@ static inline float f16(const uint8_t *p) {
             }                                                                                          \
         }                                                                                              \
         for (int rr = 0; rr < R; rr++)                                                                 \
-            for (int b = 0; b < nb; b++) out[(size_t)b * ldo + r + rr] = hsum256(acc[rr][b]) + corr[rr][b]; \
+            for (int b = 0; b < nb; b++) out[(size_t)b * ldo + r + rr] = whet_hsum_float_8(acc[rr][b]) + corr[rr][b]; \
     }
 
 // u8 (weights, made unsigned) x s8 (activations) -> 8 x int32.

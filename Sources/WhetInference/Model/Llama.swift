@@ -28,15 +28,15 @@ public final class Llama: @unchecked Sendable {
             }
             return info
         }
-        func matrix(_ name: String, _ shape: [Int], dense: Bool = false) throws -> WeightMatrix {
-            try WeightMatrix(file: file, info: tensor(name, shape), dense: dense)
+        func matrix(_ name: String, _ shape: [Int]) throws -> WeightMatrix {
+            try WeightMatrix(file: file, info: tensor(name, shape))
         }
         func vector(_ name: String) throws -> WeightVector {
             try WeightVector(file: file, info: tensor(name, [d]))
         }
-        tokenEmbedding = try matrix("token_embd.weight", [d, config.vocabSize], dense: false)
+        tokenEmbedding = try matrix("token_embd.weight", [d, config.vocabSize])
         output = file.tensors["output.weight"] == nil
-            ? tokenEmbedding : try matrix("output.weight", [d, config.vocabSize], dense: false)
+            ? tokenEmbedding : try matrix("output.weight", [d, config.vocabSize])
         outputNorm = try vector("output_norm.weight")
         var blocks: [Block] = []
         for i in 0..<config.blockCount {

@@ -1,9 +1,9 @@
 import CWhetKernels
 import Foundation
 
-/// A weight matrix of logical shape [rows, cols] (GGUF `ne = {cols, rows}`), kept
-/// twice: the quantised bytes in the memory map for decode kernels, and an F32
-/// copy for sgemm in prompt processing (dequantised once at load; ~4 bytes/param).
+/// A weight matrix of logical shape [rows, cols] (GGUF `ne = {cols, rows}`): the
+/// quantised bytes in the memory map, a copy repacked in 8-row groups for the
+/// decode kernels, and an F32 copy only where sgemm needs one.
 public final class WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -11,7 +11,8 @@ public final class WeightMatrix: @unchecked Sendable {
     public let cols: Int
     let raw: UnsafeRawPointer
     let rowBytes: Int
-    /// Dequantised rows, row-major [rows × cols]; nil when built with `dense: false`.
+    /// Dequantised rows, row-major [rows × cols]: built at load for types without an
+    /// integer kernel, on first use by the sgemm prompt path otherwise.
     private(set) var f32: UnsafeMutablePointer<Float>?
     /// The quantised rows regrouped eight at a time for the decode kernels
     /// (kernels_packed.c); nil when the type, shape or CPU has no packed kernel.
@@ -21,7 +22,7 @@ public final class WeightMatrix: @unchecked Sendable {
     /// Whether the integer decode kernels handle this type natively.
     var hasQuantKernel: Bool { whet_matmul_q_supported(Int32(type.rawValue)) != 0 }
 
-    init(file: GGUFFile, info: GGUFTensorInfo, dense: Bool) throws {
+    init(file: GGUFFile, info: GGUFTensorInfo) throws {
         guard info.type.isDequantizable else { throw TensorError.unsupportedType(info.type) }
         name = info.name
         type = info.type
@@ -30,7 +31,7 @@ public final class WeightMatrix: @unchecked Sendable {
         raw = file.tensorBytes(info).baseAddress!
         rowBytes = info.type.rowBytes(cols)
         packed = Self.pack(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols)
-        if dense || !hasQuantKernel { try materialize() }
+        if !hasQuantKernel { try materialize() }
     }
 
     deinit {
