@@ -100,7 +100,7 @@ void whet_pack_q(int t, const void *src, size_t row_bytes, int rows, int cols, v
 PACKED_ATTR INLINE void tile(const int t, const uint8_t *group, const int nblk, const int r0, const int R,
                              const int b0, const int B, const int nb, const int cols, const int8_t *xq,
                              const float *scales, const __m256i *bias, const float *corr, float *out,
-                             const int ldo, const int row0) {
+                             const int ldo, const int row0, const char **prefetch, const char *prefetch_end) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     __m256 acc[8][8];
     for (int r = 0; r < R; r++)
@@ -121,6 +121,10 @@ PACKED_ATTR INLINE void tile(const int t, const uint8_t *group, const int nblk, 
                 w[r] = _mm256_loadu_si256((const __m256i *)(blk + (r / 2) * pair_stride + (r % 2) * 32));
         }
         const float *s = scales + (size_t)i * nb * GROUP;
+        if (*prefetch < prefetch_end) {
+            _mm_prefetch(*prefetch, _MM_HINT_T0);
+            *prefetch += 64;
+        }
         for (int b = 0; b < B; b++) {
             const __m256i a = _mm256_loadu_si256((const __m256i *)(xq + (size_t)(b0 + b) * cols + i * QK));
             const __m256i p0 = t == 8 ? _mm256_load_si256(bias + (size_t)(b0 + b) * nblk + i) : _mm256_setzero_si256();
@@ -139,7 +143,8 @@ PACKED_ATTR INLINE void tile(const int t, const uint8_t *group, const int nblk, 
 // One group of 8 rows against all nb activation rows.
 PACKED_ATTR INLINE void group_rows(const int t, const uint8_t *group, const int nblk, const int cols,
                                    const int8_t *xq, const float *xd, const float *xs, const int nb,
-                                   const __m256i *bias, float *scales, float *out, const int ldo, const int row0) {
+                                   const __m256i *bias, float *scales, float *out, const int ldo, const int row0,
+                                   const char **prefetch, const char *prefetch_end) {
     __m256 corr[8];
     for (int b = 0; b < nb; b++) corr[b] = _mm256_setzero_ps();
     for (int i = 0; i < nblk; i++) {
@@ -157,21 +162,21 @@ PACKED_ATTR INLINE void group_rows(const int t, const uint8_t *group, const int 
     if (nb == 1) {
         // Row pairs, one contiguous run each (measured faster than all 8 rows at once).
         for (int r0 = 0; r0 < GROUP; r0 += 2)
-            tile(t, group, nblk, r0, 2, 0, 1, nb, cols, xq, scales, bias, c, out, ldo, row0);
+            tile(t, group, nblk, r0, 2, 0, 1, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end);
     } else if (nb == 2) {
-        tile(t, group, nblk, 0, 8, 0, 2, nb, cols, xq, scales, bias, c, out, ldo, row0);
+        tile(t, group, nblk, 0, 8, 0, 2, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end);
     } else if (nb <= 4) {
         for (int r0 = 0; r0 < GROUP; r0 += 4) {
-            if (nb == 3) tile(t, group, nblk, r0, 4, 0, 3, nb, cols, xq, scales, bias, c, out, ldo, row0);
-            else tile(t, group, nblk, r0, 4, 0, 4, nb, cols, xq, scales, bias, c, out, ldo, row0);
+            if (nb == 3) tile(t, group, nblk, r0, 4, 0, 3, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end);
+            else tile(t, group, nblk, r0, 4, 0, 4, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end);
         }
     } else {
         for (int r0 = 0; r0 < GROUP; r0 += 2) {
             switch (nb) {
-            case 5: tile(t, group, nblk, r0, 2, 0, 5, nb, cols, xq, scales, bias, c, out, ldo, row0); break;
-            case 6: tile(t, group, nblk, r0, 2, 0, 6, nb, cols, xq, scales, bias, c, out, ldo, row0); break;
-            case 7: tile(t, group, nblk, r0, 2, 0, 7, nb, cols, xq, scales, bias, c, out, ldo, row0); break;
-            default: tile(t, group, nblk, r0, 2, 0, 8, nb, cols, xq, scales, bias, c, out, ldo, row0); break;
+            case 5: tile(t, group, nblk, r0, 2, 0, 5, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end); break;
+            case 6: tile(t, group, nblk, r0, 2, 0, 6, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end); break;
+            case 7: tile(t, group, nblk, r0, 2, 0, 7, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end); break;
+            default: tile(t, group, nblk, r0, 2, 0, 8, nb, cols, xq, scales, bias, c, out, ldo, row0, prefetch, prefetch_end); break;
             }
         }
     }
@@ -198,22 +203,25 @@ PACKED_ATTR INLINE void group_rows(const int t, const uint8_t *group, const int 
             const uint8_t *group = w + (size_t)g * group_bytes;                                                \
             /* The tile passes read a group piecewise, which alone left them waiting on one */             \
             /* miss after another. One row (memory-bound) asks for all of the group's lines */             \
-            /* at once; a batch (compute-bound) has time to pull the next group into L2     */             \
-            /* while it works on this one (measured: -10% at 8 rows, +5% at one).           */             \
+            /* at once. A batch (compute-bound) asks for the group three ahead one line per */             \
+            /* block step, spread through the tiles: a burst of the next group's lines at  */             \
+            /* once stalled on full miss buffers (a fifth of the kernel's samples sat on    */             \
+            /* the prefetch loop). Measured, 8 rows, 30 layers, 2 threads: 0.51 -> 0.43 ns  */             \
+            /* per (row, sequence, block). Prefetches never fault, so running past the end  */             \
+            /* of the matrix is harmless.                                                    */             \
             if (nb == 1 || g == g0)                                                                            \
                 for (size_t o = 0; o < group_bytes; o += 64) _mm_prefetch((const char *)group + o, _MM_HINT_T0); \
-            if (nb > 1 && g + 1 < g1)                                                                          \
-                for (size_t o = 0; o < group_bytes; o += 64)                                                   \
-                    _mm_prefetch((const char *)group + group_bytes + o, _MM_HINT_T1);                          \
+            const char *prefetch = (const char *)group + 3 * group_bytes;                                      \
+            const char *prefetch_end = nb > 1 ? prefetch + group_bytes : prefetch;                             \
             switch (nb) {                                                                                      \
-            case 1: group_rows(T, group, nblk, cols, xq, xd, xs, 1, bias, scales, out, ldo, g * GROUP); break;  \
-            case 2: group_rows(T, group, nblk, cols, xq, xd, xs, 2, bias, scales, out, ldo, g * GROUP); break;  \
-            case 3: group_rows(T, group, nblk, cols, xq, xd, xs, 3, bias, scales, out, ldo, g * GROUP); break;  \
-            case 4: group_rows(T, group, nblk, cols, xq, xd, xs, 4, bias, scales, out, ldo, g * GROUP); break;  \
-            case 5: group_rows(T, group, nblk, cols, xq, xd, xs, 5, bias, scales, out, ldo, g * GROUP); break;  \
-            case 6: group_rows(T, group, nblk, cols, xq, xd, xs, 6, bias, scales, out, ldo, g * GROUP); break;  \
-            case 7: group_rows(T, group, nblk, cols, xq, xd, xs, 7, bias, scales, out, ldo, g * GROUP); break;  \
-            default: group_rows(T, group, nblk, cols, xq, xd, xs, 8, bias, scales, out, ldo, g * GROUP); break; \
+            case 1: group_rows(T, group, nblk, cols, xq, xd, xs, 1, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 2: group_rows(T, group, nblk, cols, xq, xd, xs, 2, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 3: group_rows(T, group, nblk, cols, xq, xd, xs, 3, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 4: group_rows(T, group, nblk, cols, xq, xd, xs, 4, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 5: group_rows(T, group, nblk, cols, xq, xd, xs, 5, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 6: group_rows(T, group, nblk, cols, xq, xd, xs, 6, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            case 7: group_rows(T, group, nblk, cols, xq, xd, xs, 7, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break;  \
+            default: group_rows(T, group, nblk, cols, xq, xd, xs, 8, bias, scales, out, ldo, g * GROUP, &prefetch, prefetch_end); break; \
             }                                                                                                  \
         }                                                                                                      \
     }

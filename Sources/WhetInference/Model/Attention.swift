@@ -49,9 +49,12 @@ struct Attention: Sendable {
         pass.addResidual(delta)
     }
 
+    /// The query heads that share one KV head, over a tile of one segment's rows: one
+    /// thread reads that head's keys and values for all of them (split by head, the
+    /// two threads each pulled the same KV into their own L2).
     private struct Item {
         let segment: Int
-        let head: Int
+        let kvHead: Int
         let rows: Range<Int>
     }
 
@@ -63,8 +66,8 @@ struct Attention: Sendable {
         for (s, seg) in pass.segments.enumerated() {
             maxKeys = max(maxKeys, seg.start + seg.count)
             for tile in stride(from: 0, to: seg.count, by: Self.rowTile) {
-                for h in 0..<c.headCount {
-                    items.append(Item(segment: s, head: h, rows: tile..<min(seg.count, tile + Self.rowTile)))
+                for h in 0..<c.headCountKV {
+                    items.append(Item(segment: s, kvHead: h, rows: tile..<min(seg.count, tile + Self.rowTile)))
                 }
             }
         }
@@ -76,13 +79,14 @@ struct Attention: Sendable {
         WorkerPool.run(chunks: items.count) { i, thread in
             let item = items[i]
             let seg = pass.segments[item.segment]
-            let kvHead = item.head / group
-            let keys = seg.cache.keys[layer] + kvHead * hd
-            let values = seg.cache.values[layer] + kvHead * hd * seg.cache.capacity
-            for r in item.rows {
-                let row = seg.row + r
-                whet_attend_head(q + row * qd + item.head * hd, keys, values, Int32(seg.start + r + 1), Int32(hd),
-                                 kvd, seg.cache.capacity, scale, single, scores[thread], out + row * qd + item.head * hd)
+            let keys = seg.cache.keys[layer] + item.kvHead * hd
+            let values = seg.cache.values[layer] + item.kvHead * hd * seg.cache.capacity
+            for head in item.kvHead * group..<(item.kvHead + 1) * group {
+                for r in item.rows {
+                    let row = seg.row + r
+                    whet_attend_head(q + row * qd + head * hd, keys, values, Int32(seg.start + r + 1), Int32(hd),
+                                     kvd, seg.cache.capacity, scale, single, scores[thread], out + row * qd + head * hd)
+                }
             }
         }
     }
