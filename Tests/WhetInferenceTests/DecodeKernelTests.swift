@@ -80,6 +80,49 @@ import Testing
         }
     }
 
+    /// The block-sum kernels (kernels_blocksum.c) against their scalar specification,
+    /// bit for bit; nb = 9 and 11 take the split into batches of eight.
+    @Test(arguments: [GGMLType.q4_1, .q8_0], [1, 2, 3, 5, 8, 9, 11])
+    func blockSumMatmulIsBitIdenticalToItsSpecification(type: GGMLType, batch: Int) throws {
+        guard whet_blocksum_supported() != 0 else { return }
+        let rows = 48, cols = 1536, blocks = cols / 32
+        let t = Int32(type.rawValue)
+        var g = Xorshift(s: 0x51ED_270B &+ UInt64(batch) &* 97 &+ UInt64(type.rawValue))
+        let w = Self.weights(type, rows: rows, cols: cols, g: &g)
+        let bytes = whet_blocksum_bytes(t, Int32(rows), Int32(cols))
+        #expect(bytes == w.count)
+        var packed = [UInt8](repeating: 0, count: bytes)
+        whet_blocksum_pack(t, w, type.rowBytes(cols), Int32(rows), Int32(cols), &packed)
+        let x = (0..<(batch * cols)).map { _ in g.float(4) }
+        var q = [Int8](repeating: 0, count: batch * cols)
+        var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
+        for b in 0..<batch {
+            x.withUnsafeBufferPointer {
+                whet_quantize_q8($0.baseAddress! + b * cols, Int32(cols), &q[b * cols], &d[b * blocks],
+                                 &sq[b * blocks], &s[b * blocks])
+            }
+        }
+        var expected = [Float](repeating: .nan, count: batch * rows)
+        whet_matmul_blocksum_reference(t, w, type.rowBytes(cols), Int32(rows), Int32(cols), q, d, s, Int32(batch),
+                                       &expected, Int32(rows))
+        var got = [Float](repeating: .nan, count: batch * rows)
+        whet_matmul_blocksum(t, packed, 0, 1, Int32(cols), q, d, sq, s, Int32(batch), &got, Int32(rows))
+        whet_matmul_blocksum(t, packed, 1, Int32(rows / 16), Int32(cols), q, d, sq, s, Int32(batch), &got, Int32(rows))
+        for i in 0..<(batch * rows) {
+            #expect(got[i].bitPattern == expected[i].bitPattern, "output \(i): \(got[i]) vs \(expected[i])")
+        }
+        // Another arithmetic than llama.cpp's lane order, but the same products: close.
+        var lanes = [Float](repeating: .nan, count: batch * rows)
+        for b in 0..<batch {
+            whet_matmul_q(t, w, type.rowBytes(cols), 0, Int32(rows), Int32(cols), Array(q[(b * cols)...]),
+                          Array(d[(b * blocks)...]), Array(sq[(b * blocks)...]), Array(s[(b * blocks)...]), 1,
+                          &lanes[b * rows], Int32(rows))
+        }
+        for i in 0..<(batch * rows) {
+            #expect(abs(got[i] - lanes[i]) <= 1e-4 * max(1, abs(lanes[i])), "output \(i): \(got[i]) vs \(lanes[i])")
+        }
+    }
+
     @Test func unsupportedShapesAreNotPacked() {
         #expect(whet_packed_bytes(Int32(GGMLType.q4_1.rawValue), 12, 64) == 0)  // rows % 8
         #expect(whet_packed_bytes(Int32(GGMLType.q4_0.rawValue), 16, 64) == 0)  // type
@@ -132,10 +175,14 @@ import Testing
                                        matmul: engine.matmul, buffers: engine.buffers)
             return which.indices.map { Array(UnsafeBufferPointer(start: logits + $0 * vocab, count: vocab)) }
         }
-        let together = engine.lock.withLock { decodeStep([0, 1, 2]) }
-        for i in 0..<3 {
-            let alone = engine.lock.withLock { decodeStep([i]) }[0]
-            #expect(together[i].map(\.bitPattern) == alone.map(\.bitPattern), "sequence \(i)")
+        for blockSums in [false, true] {
+            engine.lock.withLock { engine.matmul.blockSumSteps = blockSums }
+            defer { engine.lock.withLock { engine.matmul.blockSumSteps = false } }
+            let together = engine.lock.withLock { decodeStep([0, 1, 2]) }
+            for i in 0..<3 {
+                let alone = engine.lock.withLock { decodeStep([i]) }[0]
+                #expect(together[i].map(\.bitPattern) == alone.map(\.bitPattern), "sequence \(i), block sums \(blockSums)")
+            }
         }
     }
 }

@@ -12,11 +12,21 @@ import WhetCore
         let engine = try EngineTestSupport.engine()
         let prompts = EngineTestSupport.reference.greedy.prefix(3).map(\.prompt_ids)
         let requests = prompts.map { GenerationRequest(prompt: $0, maxTokens: 12, stopTokens: []) }
+        // A batch's arithmetic (block sums) does not depend on the batch's size.
         let together = try engine.generateBatch(requests)
         for (request, batched) in zip(requests, together) {
-            let alone = try engine.generate(request)
+            let alone = try engine.generateBatch([request])[0]
             #expect(batched.tokens == alone.tokens)
             #expect(batched.tokens.count == 12 && batched.finishReason == .length)
+        }
+        // In llama.cpp's order everywhere, batched decoding is `generate`, token for token.
+        var options = EngineOptions()
+        options.decodeArithmetic = .llamaCpp
+        let exact = try LlamaEngine(modelURL: ModelLocator.defaultGGUF(), options: options)
+        let exactTogether = try exact.generateBatch(requests)
+        for (request, batched) in zip(requests, exactTogether) {
+            #expect(batched.tokens == (try exact.generate(request)).tokens)
+            #expect(batched.tokens == (try engine.generate(request)).tokens)
         }
     }
 

@@ -21,6 +21,26 @@ import Testing
         #expect(result.tokens == expected, "diverged at token \(agreed) of \(expected.count)")
     }
 
+    /// Batches decode in block sums (DecodeArithmetic): not llama.cpp's last bits, so a
+    /// continuation may leave llama.cpp's, but only where llama.cpp's two likeliest
+    /// tokens are a near-tie, and to the other of the two.
+    @Test(arguments: 0..<EngineTestSupport.reference.greedy.count)
+    func blockSumContinuationsLeaveLlamaCppOnlyAtNearTies(index: Int) throws {
+        let engine = try EngineTestSupport.engine()
+        let ref = EngineTestSupport.reference.greedy[index]
+        let stops: Set<Int32> = [0, 2]
+        let expected = ref.greedy_ids.filter { !stops.contains($0) }
+        let result = try engine.generateBatch([GenerationRequest(prompt: ref.prompt_ids, maxTokens: 32, stopTokens: stops)])[0]
+        let agreed = zip(result.tokens, expected).prefix { $0 == $1 }.count
+        guard agreed < min(result.tokens.count, expected.count) else {
+            #expect(result.tokens == expected)
+            return
+        }
+        let top = try engine.nextTokenLogprobs(prompt: ref.prompt_ids + expected.prefix(agreed), top: 2)
+        #expect(Set(top.map(\.id)) == [expected[agreed], result.tokens[agreed]], "diverged at token \(agreed)")
+        #expect(abs(top[0].logprob - top[1].logprob) < 0.05, "diverged at token \(agreed): \(top)")
+    }
+
     @Test(arguments: 0..<EngineTestSupport.reference.next_token.count)
     func nextTokenLogprobsMatchLlamaCpp(index: Int) throws {
         let engine = try EngineTestSupport.engine()

@@ -39,6 +39,24 @@ void whet_pack_q(int ggml_type, const void *src, size_t row_bytes, int rows, int
 void whet_matmul_packed(int ggml_type, const void *packed, int group_begin, int group_end, int cols,
                         const int8_t *xq, const float *xd, const float *xs, int nb, float *out, int ldo);
 
+// ---- Decode kernels with per-block integer sums (kernels_blocksum.c) ----
+// Q4_1 (3) and Q8_0 (8) rows regrouped 16 at a time. Each block's 32 products are
+// summed as integers and scaled once (ggml's generic formula), not in the AVX2
+// lane order: faster for batches, last bits differ from whet_matmul_packed. Every
+// (row, activation) output takes the same operations whatever nb is. Needs AVX-512
+// VNNI (whet_blocksum_supported); rows % 16 == 0.
+int whet_blocksum_supported(void);
+size_t whet_blocksum_bytes(int ggml_type, int rows, int cols);
+void whet_blocksum_pack(int ggml_type, const void *src, size_t row_bytes, int rows, int cols, void *dst);
+// Groups [group_begin, group_end) (rows 16g..16g+15); xsq is the per-block sum of
+// the quantised activations (whet_quantize_q8's sq), xs its d * sum.
+void whet_matmul_blocksum(int ggml_type, const void *packed, int group_begin, int group_end, int cols,
+                          const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
+                          int ldo);
+// The scalar specification on ggml's block layout (for tests).
+void whet_matmul_blocksum_reference(int ggml_type, const void *w, size_t row_bytes, int rows, int cols,
+                                    const int8_t *xq, const float *xd, const float *xs, int nb, float *out, int ldo);
+
 // ---- Quantised weights x many activation rows (prompt processing) ----
 // kernels_gemm.c: ggml's vec_dot values, register-tiled for many rows; needs
 // AVX-512 VNNI (whet_gemm_available). The weights come expanded once by

@@ -28,8 +28,9 @@ struct LMBenchCommand: AsyncParsableCommand {
         if output.json { try JSONOutput.print(r) } else {
             print(String(format: "prompt processing (%d tokens)  %8.1f tok/s", r.promptTokens, r.promptTokensPerSecond))
             print(String(format: "decode (1 sequence)             %8.1f tok/s", r.decodeTokensPerSecond))
-            print(String(format: "decode (%d sequences, summed)    %8.1f tok/s", r.batchSequences,
-                         r.batchDecodeTokensPerSecond))
+            print(String(format: "decode (1 sequence, batch path) %8.1f tok/s", r.batchOfOneTokensPerSecond))
+            print(String(format: "decode (%d sequences, summed)    %8.1f tok/s (%.2fx the faster single)", r.batchSequences,
+                         r.batchDecodeTokensPerSecond, r.batchSpeedup))
             print(String(format: "prefix cache %d+%d: cold %.3f s, hit %.3f s (%.1fx)", r.prefixCachedTokens,
                          r.prefixSuffixTokens, r.prefixColdSeconds, r.prefixHitSeconds, r.prefixSpeedup))
             print(String(format: "resident memory %.0f MB, load %.2f s", r.residentMegabytes, r.loadSeconds))

@@ -24,14 +24,19 @@ struct LMModelOptions: ParsableArguments {
     @Option(name: .long, help: "How prompts are multiplied by the weights: llama.cpp (its integer products, bit for bit) or sgemm (OpenBLAS on F32 copies of the weights).")
     var promptArithmetic = PromptArithmetic.llamaCpp
 
+    @Option(name: .long, help: "How generation steps multiply by the weights: auto (one request in llama.cpp's order, batches in block sums), block-sums (integer block sums, faster in batches) or llama.cpp (its order, bit for bit).")
+    var decodeArithmetic = DecodeArithmetic.auto
+
     func load() throws -> LlamaEngine {
         var options = EngineOptions()
         options.promptArithmetic = promptArithmetic
+        options.decodeArithmetic = decodeArithmetic
         return try LlamaEngine(modelURL: url(), options: options)
     }
 }
 
 extension PromptArithmetic: ExpressibleByArgument {}
+extension DecodeArithmetic: ExpressibleByArgument {}
 
 /// Reads `--text` or `--prompt` style input, or a file.
 enum LMInput {

@@ -9,6 +9,11 @@ public struct EngineBenchmarkResult: Sendable, Codable {
     public var decodeTokensPerSecond: Double
     public var batchSequences: Int
     public var batchDecodeTokensPerSecond: Double
+    /// One sequence through `generateBatch`, i.e. in the batches' arithmetic (block
+    /// sums unless EngineOptions.decodeArithmetic says otherwise).
+    public var batchOfOneTokensPerSecond: Double
+    /// Batched over single-sequence decoding, against the faster of the two singles.
+    public var batchSpeedup: Double { batchDecodeTokensPerSecond / max(decodeTokensPerSecond, batchOfOneTokensPerSecond, 1e-9) }
     public var prefixCachedTokens: Int
     public var prefixSuffixTokens: Int
     public var prefixColdSeconds: Double
@@ -52,6 +57,7 @@ public enum EngineBenchmark {
         let request = GenerationRequest(prompt: short, maxTokens: decodeTokens, stopTokens: [])
         let shortPrefill = try best { _ = try engine.nextTokenLogprobs(prompt: short, top: 1) }
         let single = try best { _ = try engine.generate(request) } - shortPrefill
+        let batchOfOne = try best { _ = try engine.generateBatch([request]) } - shortPrefill
 
         let requests = (0..<batch).map {
             GenerationRequest(prompt: tokens(16, seed: 10 + UInt64($0), vocab: vocab), maxTokens: decodeTokens,
@@ -77,6 +83,7 @@ public enum EngineBenchmark {
             promptTokens: promptTokens, promptTokensPerSecond: Double(promptTokens) / prefill,
             decodeTokens: decodeTokens, decodeTokensPerSecond: Double(decodeTokens) / single,
             batchSequences: batch, batchDecodeTokensPerSecond: Double(batch * decodeTokens) / batched,
+            batchOfOneTokensPerSecond: Double(decodeTokens) / batchOfOne,
             prefixCachedTokens: cached, prefixSuffixTokens: suffix, prefixColdSeconds: cold,
             prefixHitSeconds: hitTimes.min()!, residentMegabytes: residentMegabytes(), loadSeconds: loadSeconds)
     }

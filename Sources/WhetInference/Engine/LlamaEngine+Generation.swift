@@ -4,15 +4,25 @@ import Foundation
 extension LlamaEngine {
     public func generate(_ request: GenerationRequest,
                          onToken: ((Int32) -> Bool)? = nil) throws -> GenerationResult {
-        try generateBatch([request], onToken: onToken.map { callback in { _, token in callback(token) } })[0]
+        try decode([request], blockSums: options.decodeArithmetic == .blockSums,
+                   onToken: onToken.map { callback in { _, token in callback(token) } })[0]
     }
 
     /// Generates every request, decoding all live sequences together: each step is
     /// one forward pass with one row per sequence, so the weights are read once per
     /// step. `onToken(requestIndex, token)` returning false stops that request.
+    /// Unless EngineOptions.decodeArithmetic is .llamaCpp the steps use block sums,
+    /// for any number of requests (see DecodeArithmetic).
     public func generateBatch(_ requests: [GenerationRequest],
                               onToken: ((Int, Int32) -> Bool)? = nil) throws -> [GenerationResult] {
+        try decode(requests, blockSums: options.decodeArithmetic != .llamaCpp, onToken: onToken)
+    }
+
+    private func decode(_ requests: [GenerationRequest], blockSums: Bool,
+                        onToken: ((Int, Int32) -> Bool)?) throws -> [GenerationResult] {
         try lock.withLock {
+            matmul.blockSumSteps = blockSums
+            defer { matmul.blockSumSteps = false }
             for r in requests { try validate(r.prompt) }
             var states = requests.map { request in
                 DecodeState(request: request, cache: model.makeCache(),

@@ -19,6 +19,8 @@ final class MatMul {
     var sgemmPrompts = false
     /// Set by each forward pass: prompt processing rather than a generation step.
     var promptPass = false
+    /// Set by the decoding loop: generation steps use the block-sum kernels.
+    var blockSumSteps = false
 
     init() {
         openblas_set_num_threads(1)
@@ -47,9 +49,24 @@ final class MatMul {
         } else {
             quantise(0..<n)
         }
-        if n > Self.tiledMinRows, runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) { return }
-        if jobs.allSatisfy({ $0.weight.packed != nil }) {
-            return runPacked(jobs, n: n, cols: cols, q: q, d: d, s: m)
+        // Generation steps take the block-sum kernels when the weights were packed for
+        // them (EngineOptions.decodeArithmetic); prompts always keep llama.cpp's order,
+        // so a prompt of a few rows goes to the tiled kernel when there is no 8-row copy.
+        if !promptPass, blockSumSteps, jobs.allSatisfy({ $0.weight.blockSums != nil }) {
+            return runGroups(jobs, rowsPerGroup: 16, n: n) { w, groups, out in
+                whet_matmul_blocksum(Int32(w.type.rawValue), w.blockSums, Int32(groups.lowerBound),
+                                     Int32(groups.upperBound), Int32(cols), q, d, s, m, Int32(n), out, Int32(w.rows))
+            }
+        }
+        let packed = jobs.allSatisfy { $0.weight.packed != nil }
+        if n > Self.tiledMinRows || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
+            return
+        }
+        if packed {
+            return runGroups(jobs, rowsPerGroup: 8, n: n) { w, groups, out in
+                whet_matmul_packed(Int32(w.type.rawValue), w.packed, Int32(groups.lowerBound),
+                                   Int32(groups.upperBound), Int32(cols), q, d, m, Int32(n), out, Int32(w.rows))
+            }
         }
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
@@ -102,28 +119,26 @@ final class MatMul {
         return true
     }
 
-    /// The packed kernels, each job's 8-row groups split into chunks of roughly
-    /// equal work that the two threads claim (a descheduled worker costs nothing).
-    private func runPacked(_ jobs: [Job], n: Int, cols: Int, q: UnsafePointer<Int8>, d: UnsafePointer<Float>,
-                           s: UnsafePointer<Float>) {
+    /// The packed kernels (8- or 16-row groups), each job's groups split into chunks of
+    /// roughly equal work that the two threads claim (a descheduled worker costs nothing).
+    private func runGroups(_ jobs: [Job], rowsPerGroup: Int, n: Int,
+                           _ kernel: (WeightMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         var firstChunk = [Int](repeating: 0, count: jobs.count + 1)
         for (j, job) in jobs.enumerated() {
-            let groups = job.weight.rows / 8
+            let rows = job.weight.rows
             // Batched steps are compute-bound: finer chunks even out the two threads'
             // finishing times (measured +1-2% at 8 rows). One row is memory-bound, and
             // fewer, longer streams did slightly better there.
-            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, groups / 8)) : max(2, min(16, groups / 32)))
+            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, rows / 64)) : max(2, min(16, rows / 256)))
         }
         firstChunk.withUnsafeBufferPointer { starts in
             WorkerPool.run(chunks: starts[jobs.count]) { chunk, _ in
                 var j = 0
                 while starts[j + 1] <= chunk { j += 1 }
                 let w = jobs[j].weight
-                let groups = WorkerPool.slice(w.rows / 8, chunk - starts[j], starts[j + 1] - starts[j])
+                let groups = WorkerPool.slice(w.rows / rowsPerGroup, chunk - starts[j], starts[j + 1] - starts[j])
                 if groups.isEmpty { return }
-                whet_matmul_packed(Int32(w.type.rawValue), w.packed, Int32(groups.lowerBound),
-                                   Int32(groups.upperBound), Int32(cols), q, d, s, Int32(n), jobs[j].out,
-                                   Int32(w.rows))
+                kernel(w, groups, jobs[j].out)
             }
         }
     }

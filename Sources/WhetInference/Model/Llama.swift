@@ -16,7 +16,7 @@ public final class Llama: @unchecked Sendable {
     let blocks: [Block]
     let rope: RopeTable
 
-    public init(file: GGUFFile) throws {
+    public init(file: GGUFFile, decodeArithmetic: DecodeArithmetic = .auto) throws {
         let config = try LlamaConfig(file: file)
         self.config = config
         self.file = file
@@ -29,7 +29,7 @@ public final class Llama: @unchecked Sendable {
             return info
         }
         func matrix(_ name: String, _ shape: [Int]) throws -> WeightMatrix {
-            try WeightMatrix(file: file, info: tensor(name, shape))
+            try WeightMatrix(file: file, info: tensor(name, shape), decodeArithmetic: decodeArithmetic)
         }
         func vector(_ name: String) throws -> WeightVector {
             try WeightVector(file: file, info: tensor(name, [d]))

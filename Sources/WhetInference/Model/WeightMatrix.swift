@@ -14,15 +14,18 @@ public final class WeightMatrix: @unchecked Sendable {
     /// Dequantised rows, row-major [rows × cols]: built at load for types without an
     /// integer kernel, on first use by the sgemm prompt path otherwise.
     private(set) var f32: UnsafeMutablePointer<Float>?
-    /// The quantised rows regrouped eight at a time for the decode kernels
-    /// (kernels_packed.c); nil when the type, shape or CPU has no packed kernel.
-    /// Costs as much memory again as the quantised tensor (~96 MB for SmolLM2-135M).
+    /// The quantised rows regrouped for the decode kernels, each as much memory again
+    /// as the quantised tensor (~96 MB for SmolLM2-135M): 16 at a time for the
+    /// block-sum kernels (kernels_blocksum.c), 8 at a time for llama.cpp's order
+    /// (kernels_packed.c); which of them exist follows EngineOptions.decodeArithmetic.
+    /// nil when the type, shape or CPU has no such kernel.
     let packed: UnsafeMutableRawPointer?
+    let blockSums: UnsafeMutableRawPointer?
 
     /// Whether the integer decode kernels handle this type natively.
     var hasQuantKernel: Bool { whet_matmul_q_supported(Int32(type.rawValue)) != 0 }
 
-    init(file: GGUFFile, info: GGUFTensorInfo) throws {
+    init(file: GGUFFile, info: GGUFTensorInfo, decodeArithmetic: DecodeArithmetic = .auto) throws {
         guard info.type.isDequantizable else { throw TensorError.unsupportedType(info.type) }
         name = info.name
         type = info.type
@@ -30,13 +33,30 @@ public final class WeightMatrix: @unchecked Sendable {
         rows = info.rowCount
         raw = file.tensorBytes(info).baseAddress!
         rowBytes = info.type.rowBytes(cols)
-        packed = Self.pack(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols)
+        blockSums = decodeArithmetic != .llamaCpp
+            ? Self.packBlockSums(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
+        // The 8-row copy also serves block-sum mode for shapes the 16-row kernel
+        // cannot take, so decoding stays independent of the batch there too.
+        packed = decodeArithmetic != .blockSums || blockSums == nil
+            ? Self.pack(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
         if !hasQuantKernel { try materialize() }
     }
 
     deinit {
         f32?.deallocate()
         packed?.deallocate()
+        blockSums?.deallocate()
+    }
+
+    private static func packBlockSums(type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
+                                      cols: Int) -> UnsafeMutableRawPointer? {
+        guard whet_blocksum_supported() != 0 else { return nil }
+        let t = Int32(type.rawValue)
+        let bytes = whet_blocksum_bytes(t, Int32(rows), Int32(cols))
+        guard bytes > 0 else { return nil }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        whet_blocksum_pack(t, raw, rowBytes, Int32(rows), Int32(cols), buffer)
+        return buffer
     }
 
     private static func pack(type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
@@ -77,7 +97,7 @@ public final class WeightMatrix: @unchecked Sendable {
 public struct WeightVector: @unchecked Sendable {
     let values: [Float]
 
-    init(file: GGUFFile, info: GGUFTensorInfo) throws {
+    init(file: GGUFFile, info: GGUFTensorInfo, decodeArithmetic: DecodeArithmetic = .auto) throws {
         var v = [Float](repeating: 0, count: info.elementCount)
         try v.withUnsafeMutableBufferPointer { buf in
             try Dequantize.row(info.type, file.tensorBytes(info).baseAddress!, buf.baseAddress!,
