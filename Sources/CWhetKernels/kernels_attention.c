@@ -57,24 +57,26 @@ static float reduce16(const float *a) {
     return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
-static float dot_tiny_scalar(const float *a, const float *b, int n) {
+static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
+
+static float dot_tiny_scalar(const float *a, const uint16_t *b, int n) {
     float acc[16] = {0};
     for (int c = 0; c < n; c += 16)
-        for (int l = 0; l < 16; l++) acc[l] = fmaf(a[c + l], b[c + l], acc[l]);
+        for (int l = 0; l < 16; l++) acc[l] = fmaf(a[c + l], h2f(b[c + l]), acc[l]);
     return reduce16(acc);
 }
 
 // ggml_vec_dot_f16's order; the tail past a multiple of 64 is summed in double.
-static float dot_vec4_scalar(const float *a, const float *b, int n) {
+static float dot_vec4_scalar(const float *a, const uint16_t *b, int n) {
     float acc[4][16] = {{0}};
     const int full = n / 64 * 64;
     for (int c = 0; c < full; c += 64)
         for (int j = 0; j < 4; j++)
-            for (int l = 0; l < 16; l++) acc[j][l] = fmaf(a[c + 16 * j + l], b[c + 16 * j + l], acc[j][l]);
+            for (int l = 0; l < 16; l++) acc[j][l] = fmaf(a[c + 16 * j + l], h2f(b[c + 16 * j + l]), acc[j][l]);
     float s[16];
     for (int l = 0; l < 16; l++) s[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
     double sum = reduce16(s);
-    for (int i = full; i < n; i++) sum += (double)(a[i] * b[i]);
+    for (int i = full; i < n; i++) sum += (double)(a[i] * h2f(b[i]));
     return (float)sum;
 }
 
@@ -129,22 +131,28 @@ AVX512_ATTR static inline __m512 reduce512_x16(const __m512 *a) {
 // The 16 lanes whose reduce512 is the score of key row `kr`: tinyBLAS's single
 // accumulator, or (`single`) ggml_vec_dot_f16's four accumulators combined as its
 // reduction does before the final 16-lane sum (needs hd % 64 == 0).
-AVX512_ATTR static inline __m512 score_lanes(const __m512 *qv, const float *kr, int chunks, int single) {
+// 16 fp16 values of the cache as floats (exact); masked lanes read nothing and are 0.
+AVX512_ATTR static inline __m512 load16(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+AVX512_ATTR static inline __m512 load16_masked(__mmask16 m, const uint16_t *p) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+AVX512_ATTR static inline __m512 score_lanes(const __m512 *qv, const uint16_t *kr, int chunks, int single) {
     if (single) {
         __m512 a[4];
-        for (int j = 0; j < 4; j++) a[j] = _mm512_mul_ps(qv[j], _mm512_loadu_ps(kr + 16 * j));
+        for (int j = 0; j < 4; j++) a[j] = _mm512_mul_ps(qv[j], load16(kr + 16 * j));
         for (int c = 4; c < chunks; c += 4)
-            for (int j = 0; j < 4; j++) a[j] = _mm512_fmadd_ps(qv[c + j], _mm512_loadu_ps(kr + 16 * (c + j)), a[j]);
+            for (int j = 0; j < 4; j++) a[j] = _mm512_fmadd_ps(qv[c + j], load16(kr + 16 * (c + j)), a[j]);
         return _mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]));
     }
-    __m512 acc = _mm512_mul_ps(qv[0], _mm512_loadu_ps(kr));
-    for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(kr + 16 * c), acc);
+    __m512 acc = _mm512_mul_ps(qv[0], load16(kr));
+    for (int c = 1; c < chunks; c++) acc = _mm512_fmadd_ps(qv[c], load16(kr + 16 * c), acc);
     return acc;
 }
 
 // One query head: scores, softmax, fp16 rounding of the weights, weighted values.
 // `single`: the one-token order (ggml_vec_dot_f16) instead of tinyBLAS's.
-AVX512_ATTR static void attend_head_512(const float *q, const float *k, const float *v, int n_kv, int hd,
+AVX512_ATTR static void attend_head_512(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int hd,
                                         size_t stride, size_t vstride, float scale, int single, float *w,
                                         float *out) {
     __m512 qv[16];
@@ -163,10 +171,10 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
             } else {
                 // Chunk-major so the 16 positions' FMA chains interleave (one position
                 // at a time was latency-bound); each position's own order is unchanged.
-                for (int p = 0; p < 16; p++) a[p] = _mm512_mul_ps(qv[0], _mm512_loadu_ps(k + (size_t)(t + p) * stride));
+                for (int p = 0; p < 16; p++) a[p] = _mm512_mul_ps(qv[0], load16(k + (size_t)(t + p) * stride));
                 for (int c = 1; c < chunks; c++)
                     for (int p = 0; p < 16; p++)
-                        a[p] = _mm512_fmadd_ps(qv[c], _mm512_loadu_ps(k + (size_t)(t + p) * stride + 16 * c), a[p]);
+                        a[p] = _mm512_fmadd_ps(qv[c], load16(k + (size_t)(t + p) * stride + 16 * c), a[p]);
             }
             const __m512 sc = _mm512_mul_ps(reduce512_x16(a), _mm512_set1_ps(scale));
             _mm512_storeu_ps(w + t, sc);
@@ -175,7 +183,7 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
         mx = _mm512_reduce_max_ps(vmax);
     }
     for (; t < n_kv; t++) {
-        const float *kr = k + (size_t)t * stride;
+        const uint16_t *kr = k + (size_t)t * stride;
         const float s = (single && hd % 64 != 0 ? dot_vec4_scalar(q, kr, hd)
                                                 : reduce512(score_lanes(qv, kr, chunks, single))) * scale;
         w[t] = s;
@@ -217,7 +225,7 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
                         const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
                         const __m512 wv = _mm512_maskz_loadu_ps(m, w + c);
                         for (int i = 0; i < 4; i++)
-                            a[i][j] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, v + (size_t)(d0 + i0 + i) * vstride + c),
+                            a[i][j] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(d0 + i0 + i) * vstride + c),
                                                       a[i][j]);
                     }
                 for (int i = 0; i < 4; i++)
@@ -230,14 +238,14 @@ AVX512_ATTR static void attend_head_512(const float *q, const float *k, const fl
                 const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
                 const __m512 wv = _mm512_maskz_loadu_ps(m, w + t);
                 for (int i = 0; i < 16; i++)
-                    x[i] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, v + (size_t)(d0 + i) * vstride + t), x[i]);
+                    x[i] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(d0 + i) * vstride + t), x[i]);
             }
         }
         _mm512_storeu_ps(out + d0, reduce512_x16(x));
     }
 }
 
-static void attend_head_scalar(const float *q, const float *k, const float *v, int n_kv, int hd, size_t stride,
+static void attend_head_scalar(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int hd, size_t stride,
                                size_t vstride, float scale, int single, float *w, float *out) {
     float mx = -INFINITY;
     for (int t = 0; t < n_kv; t++) {
@@ -257,7 +265,7 @@ static void attend_head_scalar(const float *q, const float *k, const float *v, i
         float acc[4][16] = {{0}};
         for (int t = 0; t < n_kv; t++) {
             const int j = single ? (t / 16) % 4 : 0;
-            acc[j][t % 16] = fmaf(w[t], v[(size_t)d * vstride + t], acc[j][t % 16]);
+            acc[j][t % 16] = fmaf(w[t], h2f(v[(size_t)d * vstride + t]), acc[j][t % 16]);
         }
         float x[16];
         for (int l = 0; l < 16; l++) x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
@@ -265,7 +273,7 @@ static void attend_head_scalar(const float *q, const float *k, const float *v, i
     }
 }
 
-void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
+void whet_attend_head(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int head_dim, size_t kv_stride,
                       size_t v_stride, float scale, int single, float *scratch, float *out) {
     if (head_dim % 16 == 0 && head_dim <= 256 && use_avx512())
         attend_head_512(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
@@ -320,7 +328,7 @@ void whet_swiglu(const float *g, const float *u, float *y, int n) {
 }
 
 // The scalar specification, exported so tests can hold the vector code to it.
-void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
+void whet_attend_head_reference(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int head_dim,
                                 size_t kv_stride, size_t v_stride, float scale, int single, float *scratch,
                                 float *out) {
     attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);

@@ -37,3 +37,16 @@ void whet_round_f16(float *x, int n) {
     }
     for (; i < n; i++) x[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
 }
+
+void whet_f32_to_f16(const float *src, uint16_t *dst, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+void whet_f32_to_f16_transposed(const float *src, int count, int width, uint16_t *dst, size_t stride) {
+    for (int i = 0; i < count; i++)
+        for (int d = 0; d < width; d++)
+            dst[(size_t)d * stride + i] = _cvtss_sh(src[(size_t)i * width + d], _MM_FROUND_TO_NEAREST_INT);
+}

@@ -81,17 +81,18 @@ void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 // kernels_attention.c: these three reproduce llama.cpp's rounding exactly.
 void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float *cs);
 void whet_rope_cache(int pos, int n_rot, float freq_base, float *cs);
-// One query head (q rounded to fp16) against n_kv cached positions: keys as rows
-// of head_dim (stride kv_stride floats), values transposed (v + d * v_stride holds
-// dimension d of every position), all fp16-rounded. Scores, softmax, weighted values.
+// One query head (q rounded to fp16) against n_kv cached positions stored as fp16
+// (llama.cpp's cache type): keys as rows of head_dim (stride kv_stride values),
+// values transposed (v + d * v_stride holds dimension d of every position).
+// Scores, softmax, weighted values.
 // `single`: the batch holds one token (llama.cpp sums in another order then).
 // scratch holds n_kv + 16 floats.
-void whet_attend_head(const float *q, const float *k, const float *v, int n_kv, int head_dim, size_t kv_stride,
+void whet_attend_head(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int head_dim, size_t kv_stride,
                       size_t v_stride, float scale, int single, float *scratch, float *out);
 // y = silu(g) * u (ggml_vec_swiglu_f32).
 void whet_swiglu(const float *g, const float *u, float *y, int n);
 // The scalar code the vector kernels above must agree with bit for bit (tests).
-void whet_attend_head_reference(const float *q, const float *k, const float *v, int n_kv, int head_dim,
+void whet_attend_head_reference(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int head_dim,
                                 size_t kv_stride, size_t v_stride, float scale, int single, float *scratch,
                                 float *out);
 void whet_swiglu_reference(const float *g, const float *u, float *y, int n);
@@ -100,8 +101,12 @@ void whet_axpy_f32(float a, const float *x, float *y, int n);
 // Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and
 // the attention inputs in fp16, and matching its logits needs the same rounding.
 void whet_round_f16(float *x, int n);
-// Row-wise fp16 -> f32.
+// Row-wise fp16 -> f32 and f32 -> fp16 (round to nearest even).
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
+void whet_f32_to_f16(const float *src, uint16_t *dst, int n);
+// Stores `count` rows of `width` floats as fp16 transposed: row i, column d goes to
+// dst[d * stride + i] (the V cache layout).
+void whet_f32_to_f16_transposed(const float *src, int count, int width, uint16_t *dst, size_t stride);
 
 // ---- Token selection (kernels_select.c) ----
 // First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict

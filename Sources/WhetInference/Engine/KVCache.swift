@@ -1,8 +1,11 @@
-/// The keys and values of one sequence, per layer: keys as F32 rows [position ×
-/// kvDim], values transposed [kvDim × capacity] so attention's weighted sum reads
-/// 16 positions of one dimension with one load (it was bound by loads). Grows in
-/// chunks as the sequence grows so eight parallel sequences cost only what they use
-/// (46 KB per position for SmolLM2-135M).
+/// The keys and values of one sequence, per layer, as fp16 (llama.cpp's cache type,
+/// so storing them loses nothing): keys as rows [position × kvDim], values
+/// transposed [kvDim × capacity] so attention's weighted sum reads 16 positions of
+/// one dimension with one load (it was bound by loads). fp16 rather than F32 copies
+/// halves what a batched decode step reads (attention was a quarter of an
+/// 8-sequence step, waiting on memory). Grows in chunks as the sequence grows so
+/// eight parallel sequences cost only what they use (23 KB per position for
+/// SmolLM2-135M).
 public final class KVCache: @unchecked Sendable {
     let layers: Int
     let kvDim: Int
@@ -10,8 +13,8 @@ public final class KVCache: @unchecked Sendable {
     public internal(set) var length = 0
     /// Positions allocated: the row stride of the transposed values.
     private(set) var capacity = 0
-    private(set) var keys: [UnsafeMutablePointer<Float>] = []
-    private(set) var values: [UnsafeMutablePointer<Float>] = []
+    private(set) var keys: [UnsafeMutablePointer<UInt16>] = []
+    private(set) var values: [UnsafeMutablePointer<UInt16>] = []
     static let chunk = 128
 
     init(layers: Int, kvDim: Int) {
@@ -33,11 +36,11 @@ public final class KVCache: @unchecked Sendable {
     func reserve(_ positions: Int) {
         guard positions > capacity else { return }
         let newCapacity = (positions + Self.chunk - 1) / Self.chunk * Self.chunk
-        var newKeys: [UnsafeMutablePointer<Float>] = []
-        var newValues: [UnsafeMutablePointer<Float>] = []
+        var newKeys: [UnsafeMutablePointer<UInt16>] = []
+        var newValues: [UnsafeMutablePointer<UInt16>] = []
         for l in 0..<layers {
-            let k = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * kvDim)
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * kvDim)
+            let k = UnsafeMutablePointer<UInt16>.allocate(capacity: newCapacity * kvDim)
+            let v = UnsafeMutablePointer<UInt16>.allocate(capacity: newCapacity * kvDim)
             if length > 0 {
                 k.update(from: keys[l], count: length * kvDim)
                 for d in 0..<kvDim { (v + d * newCapacity).update(from: values[l] + d * capacity, count: length) }
@@ -75,5 +78,5 @@ public final class KVCache: @unchecked Sendable {
         return copy
     }
 
-    var byteCount: Int { capacity * kvDim * layers * 2 * MemoryLayout<Float>.size }
+    var byteCount: Int { capacity * kvDim * layers * 2 * MemoryLayout<UInt16>.size }
 }

@@ -28,19 +28,14 @@ struct Attention: Sendable {
                 whet_rope_norm(q + r * qd, Int32(c.headCount), Int32(c.headDim), Int32(c.ropeDimensions), cs)
                 whet_rope_norm(k + r * kvd, Int32(c.headCountKV), Int32(c.headDim), Int32(c.ropeDimensions), cs)
             }
-            // llama.cpp's KV cache and attention products are fp16 (kernels_attention.c).
+            // llama.cpp's KV cache and attention products are fp16 (kernels_attention.c);
+            // K and V are rounded as they go into the cache.
             whet_round_f16(q + rows.lowerBound * qd, Int32(rows.count * qd))
-            whet_round_f16(k + rows.lowerBound * kvd, Int32(rows.count * kvd))
-            whet_round_f16(v + rows.lowerBound * kvd, Int32(rows.count * kvd))
         }
         for seg in pass.segments {
-            let dst = seg.cache.keys[layer] + seg.start * kvd
-            dst.update(from: k + seg.row * kvd, count: seg.count * kvd)
-            let values = seg.cache.values[layer], stride = seg.cache.capacity
-            for i in 0..<seg.count {
-                let src = v + (seg.row + i) * kvd
-                for d in 0..<kvd { values[d * stride + seg.start + i] = src[d] }
-            }
+            whet_f32_to_f16(k + seg.row * kvd, seg.cache.keys[layer] + seg.start * kvd, Int32(seg.count * kvd))
+            whet_f32_to_f16_transposed(v + seg.row * kvd, Int32(seg.count), Int32(kvd),
+                                       seg.cache.values[layer] + seg.start, seg.cache.capacity)
         }
         let att = pass.buffers.attention.reserve(n * qd)
         attend(pass, layer: layer, q: q, out: att)
