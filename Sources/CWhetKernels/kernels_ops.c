@@ -13,6 +13,30 @@ void whet_axpy_f32(float a, const float *x, float *y, int n) {
     for (; i < n; i++) y[i] += a * x[i];
 }
 
+// Up to 8 rows at once: the same sums (each row's double chain in element order),
+// interleaved so the rows' add latencies overlap. One row's chain of n dependent
+// double adds was 4% of a batched decode step.
+void whet_rmsnorm_rows(const float *x, const float *w, float *y, int rows, int n, float eps) {
+    for (int r0 = 0; r0 < rows; r0 += 8) {
+        const int m = rows - r0 < 8 ? rows - r0 : 8;
+        double ss[8] = {0};
+        const float *xr = x + (size_t)r0 * n;
+        if (m == 8) {
+            for (int i = 0; i < n; i++)
+                for (int r = 0; r < 8; r++) ss[r] += (double)(xr[(size_t)r * n + i] * xr[(size_t)r * n + i]);
+        } else {
+            for (int i = 0; i < n; i++)
+                for (int r = 0; r < m; r++) ss[r] += (double)(xr[(size_t)r * n + i] * xr[(size_t)r * n + i]);
+        }
+        for (int r = 0; r < m; r++) {
+            const float scale = 1.0f / sqrtf((float)(ss[r] / n) + eps);
+            const float *xi = xr + (size_t)r * n;
+            float *yi = y + (size_t)(r0 + r) * n;
+            for (int i = 0; i < n; i++) yi[i] = xi[i] * scale * w[i];
+        }
+    }
+}
+
 void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps) {
     // Double accumulation as ggml's rms_norm does (ggml_float).
     double ss = 0;
@@ -45,8 +69,9 @@ void whet_f32_to_f16(const float *src, uint16_t *dst, int n) {
     for (; i < n; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
-void whet_f32_to_f16_transposed(const float *src, int count, int width, uint16_t *dst, size_t stride) {
+void whet_f32_to_f16_transposed(const float *src, size_t src_stride, int count, int width, uint16_t *dst,
+                                size_t stride) {
     for (int i = 0; i < count; i++)
         for (int d = 0; d < width; d++)
-            dst[(size_t)d * stride + i] = _cvtss_sh(src[(size_t)i * width + d], _MM_FROUND_TO_NEAREST_INT);
+            dst[(size_t)d * stride + i] = _cvtss_sh(src[(size_t)i * src_stride + d], _MM_FROUND_TO_NEAREST_INT);
 }

@@ -76,6 +76,8 @@ void whet_transpose_blocks(const float *x, int n, int nblk, float *xT, int n16);
 
 // ---- Small dense ops ----
 void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
+// whet_rmsnorm of `rows` consecutive rows, the same values, faster for several rows.
+void whet_rmsnorm_rows(const float *x, const float *w, float *y, int rows, int n, float eps);
 // NORM (adjacent pairs) RoPE on n_heads heads of head_dim; cs holds n_rot/2
 // (cos, sin) pairs for the token's position, as whet_rope_cache computes them.
 // kernels_attention.c: these three reproduce llama.cpp's rounding exactly.
@@ -104,9 +106,10 @@ void whet_round_f16(float *x, int n);
 // Row-wise fp16 -> f32 and f32 -> fp16 (round to nearest even).
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
 void whet_f32_to_f16(const float *src, uint16_t *dst, int n);
-// Stores `count` rows of `width` floats as fp16 transposed: row i, column d goes to
-// dst[d * stride + i] (the V cache layout).
-void whet_f32_to_f16_transposed(const float *src, int count, int width, uint16_t *dst, size_t stride);
+// Stores `count` rows (src_stride apart) of `width` floats as fp16 transposed: row
+// i, column d goes to dst[d * stride + i] (the V cache layout).
+void whet_f32_to_f16_transposed(const float *src, size_t src_stride, int count, int width, uint16_t *dst,
+                                size_t stride);
 
 // ---- Token selection (kernels_select.c) ----
 // First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict

@@ -32,13 +32,19 @@ struct Attention: Sendable {
             // K and V are rounded as they go into the cache.
             whet_round_f16(q + rows.lowerBound * qd, Int32(rows.count * qd))
         }
-        for seg in pass.segments {
-            whet_f32_to_f16(k + seg.row * kvd, seg.cache.keys[layer] + seg.start * kvd, Int32(seg.count * kvd))
-            whet_f32_to_f16_transposed(v + seg.row * kvd, Int32(seg.count), Int32(kvd),
-                                       seg.cache.values[layer] + seg.start, seg.cache.capacity)
+        // When every segment fits one row tile (decode steps, short suffixes), each work
+        // item stores its own KV head's new keys and values, on both threads and just
+        // before it reads them (the transposed V store touches a cache line per
+        // dimension: 4% of a batched step when done up front). Otherwise a tile needs
+        // the keys of earlier tiles, so everything is stored first.
+        let storeInItems = pass.segments.allSatisfy { $0.count <= Self.rowTile }
+        if !storeInItems {
+            for seg in pass.segments {
+                Self.store(seg, layer: layer, kvHead: 0, heads: c.headCountKV, k: k, v: v, kvd: kvd, hd: c.headDim)
+            }
         }
         let att = pass.buffers.attention.reserve(n * qd)
-        attend(pass, layer: layer, q: q, out: att)
+        attend(pass, layer: layer, q: q, k: storeInItems ? k : nil, v: v, out: att)
         let delta = pass.buffers.delta.reserve(n * pass.width)
         pass.matmul.run([.init(weight: output, out: delta)], x: att, n: n)
         pass.addResidual(delta)
@@ -53,8 +59,22 @@ struct Attention: Sendable {
         let rows: Range<Int>
     }
 
-    private func attend(_ pass: ForwardPass, layer: Int, q: UnsafeMutablePointer<Float>,
-                        out: UnsafeMutablePointer<Float>) {
+    /// Writes the segment's new keys and values of KV heads kvHead..<kvHead+heads into
+    /// its cache as fp16 (values transposed).
+    static func store(_ seg: Segment, layer: Int, kvHead: Int, heads: Int, k: UnsafePointer<Float>,
+                      v: UnsafePointer<Float>, kvd: Int, hd: Int) {
+        let col = kvHead * hd, width = heads * hd
+        for i in 0..<seg.count {
+            whet_f32_to_f16(k + (seg.row + i) * kvd + col, seg.cache.keys[layer] + (seg.start + i) * kvd + col,
+                            Int32(width))
+        }
+        whet_f32_to_f16_transposed(v + seg.row * kvd + col, kvd, Int32(seg.count), Int32(width),
+                                   seg.cache.values[layer] + col * seg.cache.capacity + seg.start, seg.cache.capacity)
+    }
+
+    /// `k` is nil when the new keys and values are already stored.
+    private func attend(_ pass: ForwardPass, layer: Int, q: UnsafeMutablePointer<Float>, k: UnsafePointer<Float>?,
+                        v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let c = pass.config
         var items: [Item] = []
         var maxKeys = 0
@@ -74,6 +94,7 @@ struct Attention: Sendable {
         WorkerPool.run(chunks: items.count) { i, thread in
             let item = items[i]
             let seg = pass.segments[item.segment]
+            if let k { Self.store(seg, layer: layer, kvHead: item.kvHead, heads: 1, k: k, v: v, kvd: kvd, hd: hd) }
             let keys = seg.cache.keys[layer] + item.kvHead * hd
             let values = seg.cache.values[layer] + item.kvHead * hd * seg.cache.capacity
             for head in item.kvHead * group..<(item.kvHead + 1) * group {

@@ -63,9 +63,8 @@ final class ForwardPass {
         let xn = buffers.xn.reserve(rows * width)
         gain.values.withUnsafeBufferPointer { w in
             forEachRows { rows in
-                for r in rows {
-                    whet_rmsnorm(x + r * width, w.baseAddress!, xn + r * width, Int32(width), config.rmsEpsilon)
-                }
+                whet_rmsnorm_rows(x + rows.lowerBound * width, w.baseAddress!, xn + rows.lowerBound * width,
+                                  Int32(rows.count), Int32(width), config.rmsEpsilon)
             }
         }
         return xn
@@ -106,8 +105,12 @@ extension Llama {
         let d = config.embeddingLength, m = logitRows.count
         let selected = buffers.selected.reserve(max(m, 1) * d)
         outputNorm.values.withUnsafeBufferPointer { w in
-            for (i, r) in logitRows.enumerated() {
-                whet_rmsnorm(pass.x + r * d, w.baseAddress!, selected + i * d, Int32(d), config.rmsEpsilon)
+            if logitRows == Array(0..<m) {
+                whet_rmsnorm_rows(pass.x, w.baseAddress!, selected, Int32(m), Int32(d), config.rmsEpsilon)
+            } else {
+                for (i, r) in logitRows.enumerated() {
+                    whet_rmsnorm(pass.x + r * d, w.baseAddress!, selected + i * d, Int32(d), config.rmsEpsilon)
+                }
             }
         }
         let logits = buffers.logits.reserve(max(m, 1) * config.vocabSize)
