@@ -23,6 +23,7 @@ static atomic_int done_chunks;
 static whet_task_fn job_fn;
 static void *job_ctx;
 static int job_chunks;
+static int job_first;  // chunks [0, job_first) finish before any later chunk starts
 
 // Claims and runs chunks of the job of generation `gen` until none is left.
 static void work(uint32_t gen, int thread) {
@@ -34,8 +35,12 @@ static void work(uint32_t gen, int thread) {
         void *ctx = job_ctx;
         int n = job_chunks;
         if (chunk >= n) return;
+        int first = job_first;
         if (!atomic_compare_exchange_weak_explicit(&state, &s, s + 1, memory_order_acq_rel, memory_order_acquire))
             continue;
+        // The other thread may still run a first-phase chunk (it claimed it, so it is
+        // running it): wait for it rather than read half-written data.
+        while (chunk >= first && atomic_load_explicit(&done_chunks, memory_order_acquire) < first) _mm_pause();
         fn(ctx, chunk, n, thread);
         atomic_fetch_add_explicit(&done_chunks, 1, memory_order_acq_rel);
     }
@@ -75,12 +80,15 @@ static void start_worker(void) {
 
 int whet_pool_threads(void) { return 2; }
 
-void whet_pool_run(whet_task_fn fn, void *ctx, int chunks) {
+void whet_pool_run(whet_task_fn fn, void *ctx, int chunks) { whet_pool_run_phased(fn, ctx, 0, chunks); }
+
+void whet_pool_run_phased(whet_task_fn fn, void *ctx, int first, int chunks) {
     pthread_once(&once, start_worker);
     pthread_mutex_lock(&caller_mu);
     job_fn = fn;
     job_ctx = ctx;
     job_chunks = chunks;
+    job_first = first;
     atomic_store_explicit(&done_chunks, 0, memory_order_relaxed);
     uint32_t gen = (uint32_t)(atomic_load(&state) >> 32) + 1;
     atomic_store_explicit(&state, (uint64_t)gen << 32, memory_order_release);

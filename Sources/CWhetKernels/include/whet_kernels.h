@@ -121,4 +121,7 @@ int whet_argmax_f32(const float *x, int n);
 // (thread 0) or the worker (thread 1); returns when all chunks are done.
 typedef void (*whet_task_fn)(void *ctx, int chunk, int chunks, int thread);
 void whet_pool_run(whet_task_fn fn, void *ctx, int chunks);
+// As whet_pool_run, but chunks [0, first) all finish before any chunk >= first
+// starts (e.g. quantise the rows, then multiply them), in one run.
+void whet_pool_run_phased(whet_task_fn fn, void *ctx, int first, int chunks);
 int whet_pool_threads(void);

@@ -44,26 +44,32 @@ final class MatMul {
                 whet_quantize_q8(x + r * cols, Int32(cols), q + r * cols, d + r * blocks, s + r * blocks, m + r * blocks)
             }
         }
-        if n > Self.tiledMinRows {
+        // A few rows (decode steps) are quantised as the first phase of the group
+        // kernels' pool run, one row per chunk, rather than by the caller alone while
+        // the worker waits (4% of a batched step).
+        let blockSumPath = !promptPass && blockSumSteps && jobs.allSatisfy { $0.weight.blockSums != nil }
+        let packed = jobs.allSatisfy { $0.weight.packed != nil }
+        let small = n <= Self.tiledMinRows
+        if !small {
             WorkerPool.run(chunks: 8) { part, _ in quantise(WorkerPool.slice(n, part, 8)) }
-        } else {
+        } else if !(blockSumPath || packed) {
             quantise(0..<n)
         }
+        let rowQuantiser: ((Int) -> Void)? = small ? { r in quantise(r..<r + 1) } : nil
         // Generation steps take the block-sum kernels when the weights were packed for
         // them (EngineOptions.decodeArithmetic); prompts always keep llama.cpp's order,
         // so a prompt of a few rows goes to the tiled kernel when there is no 8-row copy.
-        if !promptPass, blockSumSteps, jobs.allSatisfy({ $0.weight.blockSums != nil }) {
-            return runGroups(jobs, rowsPerGroup: 16, n: n) { w, groups, out in
+        if blockSumPath {
+            return runGroups(jobs, rowsPerGroup: 16, n: n, quantiseRow: rowQuantiser) { w, groups, out in
                 whet_matmul_blocksum(Int32(w.type.rawValue), w.blockSums, Int32(groups.lowerBound),
                                      Int32(groups.upperBound), Int32(cols), q, d, s, m, Int32(n), out, Int32(w.rows))
             }
         }
-        let packed = jobs.allSatisfy { $0.weight.packed != nil }
-        if n > Self.tiledMinRows || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
+        if !small || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
             return
         }
         if packed {
-            return runGroups(jobs, rowsPerGroup: 8, n: n) { w, groups, out in
+            return runGroups(jobs, rowsPerGroup: 8, n: n, quantiseRow: rowQuantiser) { w, groups, out in
                 whet_matmul_packed(Int32(w.type.rawValue), w.packed, Int32(groups.lowerBound),
                                    Int32(groups.upperBound), Int32(cols), q, d, m, Int32(n), out, Int32(w.rows))
             }
@@ -121,9 +127,10 @@ final class MatMul {
 
     /// The packed kernels (8- or 16-row groups), each job's groups split into chunks of
     /// roughly equal work that the two threads claim (a descheduled worker costs nothing).
-    private func runGroups(_ jobs: [Job], rowsPerGroup: Int, n: Int,
+    private func runGroups(_ jobs: [Job], rowsPerGroup: Int, n: Int, quantiseRow: ((Int) -> Void)?,
                            _ kernel: (WeightMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        var firstChunk = [Int](repeating: 0, count: jobs.count + 1)
+        let first = quantiseRow == nil ? 0 : n
+        var firstChunk = [Int](repeating: first, count: jobs.count + 1)
         for (j, job) in jobs.enumerated() {
             let rows = job.weight.rows
             // Batched steps are compute-bound: finer chunks even out the two threads'
@@ -132,7 +139,8 @@ final class MatMul {
             firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, rows / 64)) : max(2, min(16, rows / 256)))
         }
         firstChunk.withUnsafeBufferPointer { starts in
-            WorkerPool.run(chunks: starts[jobs.count]) { chunk, _ in
+            WorkerPool.run(chunks: starts[jobs.count], firstPhase: first) { chunk, _ in
+                if chunk < first { return quantiseRow!(chunk) }
                 var j = 0
                 while starts[j + 1] <= chunk { j += 1 }
                 let w = jobs[j].weight

@@ -8,15 +8,16 @@ enum WorkerPool {
 
     /// Runs `body(chunk, thread)` for every chunk in `0..<chunks`, spread over the
     /// caller (thread 0) and the worker (thread 1).
-    static func run(chunks: Int, _ body: (Int, Int) -> Void) {
+    /// With `firstPhase` > 0, chunks `0..<firstPhase` all finish before any later chunk starts.
+    static func run(chunks: Int, firstPhase: Int = 0, _ body: (Int, Int) -> Void) {
         guard chunks > 0 else { return }
         withoutActuallyEscaping(body) { escaping in
             var closure = escaping
             withUnsafeMutablePointer(to: &closure) { pointer in
-                whet_pool_run({ context, chunk, _, thread in
+                whet_pool_run_phased({ context, chunk, _, thread in
                     let f = context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee
                     f(Int(chunk), Int(thread))
-                }, pointer, Int32(chunks))
+                }, pointer, Int32(firstPhase), Int32(chunks))
             }
         }
     }
