@@ -85,12 +85,20 @@ void whet_pool_run(whet_task_fn fn, void *ctx, int chunks) { whet_pool_run_phase
 void whet_pool_run_phased(whet_task_fn fn, void *ctx, int first, int chunks) {
     pthread_once(&once, start_worker);
     pthread_mutex_lock(&caller_mu);
+    // Close the finished job's counter before touching the job fields: a worker that
+    // loaded the old state when every chunk was claimed could otherwise read the new,
+    // larger chunk count, win its compare-exchange on the old state and run (and
+    // count) a chunk of a job that does not exist yet. Seen as a hang: done_chunks
+    // overshooting a 17-chunk job by one after a 4-chunk job.
+    const uint64_t closed = (atomic_load(&state) & 0xFFFFFFFF00000000ull) | 0x7FFFFFFFull;
+    atomic_store_explicit(&state, closed, memory_order_seq_cst);
+    atomic_thread_fence(memory_order_seq_cst);
     job_fn = fn;
     job_ctx = ctx;
     job_chunks = chunks;
     job_first = first;
     atomic_store_explicit(&done_chunks, 0, memory_order_relaxed);
-    uint32_t gen = (uint32_t)(atomic_load(&state) >> 32) + 1;
+    uint32_t gen = (uint32_t)(closed >> 32) + 1;
     atomic_store_explicit(&state, (uint64_t)gen << 32, memory_order_release);
     pthread_mutex_lock(&sleep_mu);
     pthread_cond_signal(&sleep_cv);
