@@ -31,6 +31,21 @@ import Testing
         return bytes
     }
 
+    /// Random activation rows quantised as the engine does: values, scales, sums, d * sums.
+    static func quantisedActivations(batch: Int, cols: Int, g: inout Xorshift) -> ([Int8], [Float], [Float], [Float]) {
+        let blocks = cols / 32
+        let x = (0..<(batch * cols)).map { _ in g.float(4) }
+        var q = [Int8](repeating: 0, count: batch * cols)
+        var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
+        for b in 0..<batch {
+            x.withUnsafeBufferPointer {
+                whet_quantize_q8($0.baseAddress! + b * cols, Int32(cols), &q[b * cols], &d[b * blocks],
+                                 &sq[b * blocks], &s[b * blocks])
+            }
+        }
+        return (q, d, sq, s)
+    }
+
     @Test(arguments: [GGMLType.q4_1, .q8_0], [1, 2, 3, 4, 5, 7, 8, 11])
     func packedMatmulIsBitIdenticalToTheRowKernel(type: GGMLType, batch: Int) throws {
         guard whet_packed_supported() != 0 else { return }
@@ -43,15 +58,7 @@ import Testing
         var packed = [UInt8](repeating: 0, count: packedBytes)
         whet_pack_q(t, w, type.rowBytes(cols), Int32(rows), Int32(cols), &packed)
 
-        let x = (0..<(batch * cols)).map { _ in g.float(4) }
-        var q = [Int8](repeating: 0, count: batch * cols)
-        var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
-        for b in 0..<batch {
-            x.withUnsafeBufferPointer {
-                whet_quantize_q8($0.baseAddress! + b * cols, Int32(cols), &q[b * cols], &d[b * blocks],
-                                 &sq[b * blocks], &s[b * blocks])
-            }
-        }
+        let (q, d, sq, s) = Self.quantisedActivations(batch: batch, cols: cols, g: &g)
         // Reference: the row kernel, one activation row at a time (its single-row
         // arithmetic, which the packed kernel keeps for every batch size).
         var expected = [Float](repeating: .nan, count: batch * rows)
@@ -93,15 +100,7 @@ import Testing
         #expect(bytes == w.count)
         var packed = [UInt8](repeating: 0, count: bytes)
         whet_blocksum_pack(t, w, type.rowBytes(cols), Int32(rows), Int32(cols), &packed)
-        let x = (0..<(batch * cols)).map { _ in g.float(4) }
-        var q = [Int8](repeating: 0, count: batch * cols)
-        var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
-        for b in 0..<batch {
-            x.withUnsafeBufferPointer {
-                whet_quantize_q8($0.baseAddress! + b * cols, Int32(cols), &q[b * cols], &d[b * blocks],
-                                 &sq[b * blocks], &s[b * blocks])
-            }
-        }
+        let (q, d, sq, s) = Self.quantisedActivations(batch: batch, cols: cols, g: &g)
         var expected = [Float](repeating: .nan, count: batch * rows)
         whet_matmul_blocksum_reference(t, w, type.rowBytes(cols), Int32(rows), Int32(cols), q, d, s, Int32(batch),
                                        &expected, Int32(rows))
@@ -176,11 +175,17 @@ import Testing
             return which.indices.map { Array(UnsafeBufferPointer(start: logits + $0 * vocab, count: vocab)) }
         }
         for blockSums in [false, true] {
-            engine.lock.withLock { engine.matmul.blockSumSteps = blockSums }
-            defer { engine.lock.withLock { engine.matmul.blockSumSteps = false } }
-            let together = engine.lock.withLock { decodeStep([0, 1, 2]) }
+            // Other tests share the engine: set the arithmetic under the same lock hold.
+            func step(_ which: [Int]) -> [[Float]] {
+                engine.lock.withLock {
+                    engine.matmul.blockSumSteps = blockSums
+                    defer { engine.matmul.blockSumSteps = false }
+                    return decodeStep(which)
+                }
+            }
+            let together = step([0, 1, 2])
             for i in 0..<3 {
-                let alone = engine.lock.withLock { decodeStep([i]) }[0]
+                let alone = step([i])[0]
                 #expect(together[i].map(\.bitPattern) == alone.map(\.bitPattern), "sequence \(i), block sums \(blockSums)")
             }
         }

@@ -34,11 +34,11 @@ public final class WeightMatrix: @unchecked Sendable {
         raw = file.tensorBytes(info).baseAddress!
         rowBytes = info.type.rowBytes(cols)
         blockSums = decodeArithmetic != .llamaCpp
-            ? Self.packBlockSums(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
+            ? Self.repack(blockSums: true, type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
         // The 8-row copy also serves block-sum mode for shapes the 16-row kernel
         // cannot take, so decoding stays independent of the batch there too.
         packed = decodeArithmetic != .blockSums || blockSums == nil
-            ? Self.pack(type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
+            ? Self.repack(blockSums: false, type: type, raw: raw, rowBytes: rowBytes, rows: rows, cols: cols) : nil
         if !hasQuantKernel { try materialize() }
     }
 
@@ -48,25 +48,16 @@ public final class WeightMatrix: @unchecked Sendable {
         blockSums?.deallocate()
     }
 
-    private static func packBlockSums(type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
-                                      cols: Int) -> UnsafeMutableRawPointer? {
-        guard whet_blocksum_supported() != 0 else { return nil }
-        let t = Int32(type.rawValue)
-        let bytes = whet_blocksum_bytes(t, Int32(rows), Int32(cols))
+    /// A copy regrouped for the 16-row block-sum kernels (`blockSums`) or the 8-row
+    /// kernels in llama.cpp's order; nil when the CPU, type or shape has none.
+    private static func repack(blockSums: Bool, type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
+                               cols: Int) -> UnsafeMutableRawPointer? {
+        guard (blockSums ? whet_blocksum_supported() : whet_packed_supported()) != 0 else { return nil }
+        let t = Int32(type.rawValue), r = Int32(rows), c = Int32(cols)
+        let bytes = blockSums ? whet_blocksum_bytes(t, r, c) : whet_packed_bytes(t, r, c)
         guard bytes > 0 else { return nil }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        whet_blocksum_pack(t, raw, rowBytes, Int32(rows), Int32(cols), buffer)
-        return buffer
-    }
-
-    private static func pack(type: GGMLType, raw: UnsafeRawPointer, rowBytes: Int, rows: Int,
-                             cols: Int) -> UnsafeMutableRawPointer? {
-        guard whet_packed_supported() != 0 else { return nil }
-        let t = Int32(type.rawValue)
-        let bytes = whet_packed_bytes(t, Int32(rows), Int32(cols))
-        guard bytes > 0 else { return nil }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        whet_pack_q(t, raw, rowBytes, Int32(rows), Int32(cols), buffer)
+        if blockSums { whet_blocksum_pack(t, raw, rowBytes, r, c, buffer) } else { whet_pack_q(t, raw, rowBytes, r, c, buffer) }
         return buffer
     }
 
