@@ -55,24 +55,18 @@ final class MatMul {
         } else if !(blockSumPath || packed) {
             quantise(0..<n)
         }
-        let rowQuantiser: ((Int) -> Void)? = small ? { r in quantise(r..<r + 1) } : nil
+        let quantiseInRun: UnsafePointer<Float>? = small ? x : nil
         // Generation steps take the block-sum kernels when the weights were packed for
         // them (EngineOptions.decodeArithmetic); prompts always keep llama.cpp's order,
         // so a prompt of a few rows goes to the tiled kernel when there is no 8-row copy.
         if blockSumPath {
-            return runGroups(jobs, rowsPerGroup: 16, n: n, quantiseRow: rowQuantiser) { w, groups, out in
-                whet_matmul_blocksum(Int32(w.type.rawValue), w.blockSums, Int32(groups.lowerBound),
-                                     Int32(groups.upperBound), Int32(cols), q, d, s, m, Int32(n), out, Int32(w.rows))
-            }
+            return runGroups(jobs, blockSums: true, n: n, cols: cols, quantise: quantiseInRun, q: q, d: d, s: s, m: m)
         }
         if !small || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
             return
         }
         if packed {
-            return runGroups(jobs, rowsPerGroup: 8, n: n, quantiseRow: rowQuantiser) { w, groups, out in
-                whet_matmul_packed(Int32(w.type.rawValue), w.packed, Int32(groups.lowerBound),
-                                   Int32(groups.upperBound), Int32(cols), q, d, m, Int32(n), out, Int32(w.rows))
-            }
+            return runGroups(jobs, blockSums: false, n: n, cols: cols, quantise: quantiseInRun, q: q, d: d, s: s, m: m)
         }
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
@@ -125,28 +119,55 @@ final class MatMul {
         return true
     }
 
-    /// The packed kernels (8- or 16-row groups), each job's groups split into chunks of
-    /// roughly equal work that the two threads claim (a descheduled worker costs nothing).
-    private func runGroups(_ jobs: [Job], rowsPerGroup: Int, n: Int, quantiseRow: ((Int) -> Void)?,
-                           _ kernel: (WeightMatrix, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
-        let first = quantiseRow == nil ? 0 : n
+    /// One matrix of a group run, as plain values: the chunk closure runs on both
+    /// threads, and class references there cost contended reference counting.
+    private struct GroupJob {
+        let type: Int32
+        let packed: UnsafeRawPointer
+        let rows: Int
+        let out: UnsafeMutablePointer<Float>
+    }
+
+    /// The packed kernels (16-row block-sum groups or 8-row groups in llama.cpp's
+    /// order), each job's groups split into chunks of roughly equal work that the two
+    /// threads claim (a descheduled worker costs nothing). With `quantise`, the run
+    /// first quantises its n activation rows from there, one row per chunk.
+    private func runGroups(_ jobs: [Job], blockSums: Bool, n: Int, cols: Int, quantise x: UnsafePointer<Float>?,
+                           q: UnsafeMutablePointer<Int8>, d: UnsafeMutablePointer<Float>,
+                           s: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let first = x == nil ? 0 : n, blocks = cols / 32, rowsPerGroup = blockSums ? 16 : 8
         var firstChunk = [Int](repeating: first, count: jobs.count + 1)
+        var groupJobs: [GroupJob] = []
         for (j, job) in jobs.enumerated() {
-            let rows = job.weight.rows
+            let w = job.weight
+            groupJobs.append(GroupJob(type: Int32(w.type.rawValue), packed: UnsafeRawPointer(blockSums ? w.blockSums! : w.packed!),
+                                      rows: w.rows, out: job.out))
             // Batched steps are compute-bound: finer chunks even out the two threads'
             // finishing times (measured +1-2% at 8 rows). One row is memory-bound, and
             // fewer, longer streams did slightly better there.
-            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, rows / 64)) : max(2, min(16, rows / 256)))
+            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, w.rows / 64)) : max(2, min(16, w.rows / 256)))
         }
-        firstChunk.withUnsafeBufferPointer { starts in
-            WorkerPool.run(chunks: starts[jobs.count], firstPhase: first) { chunk, _ in
-                if chunk < first { return quantiseRow!(chunk) }
-                var j = 0
-                while starts[j + 1] <= chunk { j += 1 }
-                let w = jobs[j].weight
-                let groups = WorkerPool.slice(w.rows / rowsPerGroup, chunk - starts[j], starts[j + 1] - starts[j])
-                if groups.isEmpty { return }
-                kernel(w, groups, jobs[j].out)
+        groupJobs.withUnsafeBufferPointer { gj in
+            firstChunk.withUnsafeBufferPointer { starts in
+                WorkerPool.run(chunks: starts[gj.count], firstPhase: first) { chunk, _ in
+                    if chunk < first {
+                        whet_quantize_q8(x! + chunk * cols, Int32(cols), q + chunk * cols, d + chunk * blocks,
+                                         s + chunk * blocks, m + chunk * blocks)
+                        return
+                    }
+                    var j = 0
+                    while starts[j + 1] <= chunk { j += 1 }
+                    let job = gj[j]
+                    let groups = WorkerPool.slice(job.rows / rowsPerGroup, chunk - starts[j], starts[j + 1] - starts[j])
+                    if groups.isEmpty { return }
+                    if blockSums {
+                        whet_matmul_blocksum(job.type, job.packed, Int32(groups.lowerBound), Int32(groups.upperBound),
+                                             Int32(cols), q, d, s, m, Int32(n), job.out, Int32(job.rows))
+                    } else {
+                        whet_matmul_packed(job.type, job.packed, Int32(groups.lowerBound), Int32(groups.upperBound),
+                                           Int32(cols), q, d, m, Int32(n), job.out, Int32(job.rows))
+                    }
+                }
             }
         }
     }

@@ -52,11 +52,19 @@ struct Attention: Sendable {
 
     /// The query heads that share one KV head, over a tile of one segment's rows: one
     /// thread reads that head's keys and values for all of them (split by head, the
-    /// two threads each pulled the same KV into their own L2).
+    /// two threads each pulled the same KV into their own L2). Plain values: work items
+    /// run on both threads, where class references cost contended reference counting.
     private struct Item {
-        let segment: Int
         let kvHead: Int
         let rows: Range<Int>
+        /// The segment: its first batch row, first new position and new row count.
+        let row: Int
+        let start: Int
+        let count: Int
+        /// This layer's fp16 keys and (transposed) values in the segment's cache.
+        let keys: UnsafeMutablePointer<UInt16>
+        let values: UnsafeMutablePointer<UInt16>
+        let capacity: Int
     }
 
     /// Writes the segment's new keys and values of KV heads kvHead..<kvHead+heads into
@@ -78,11 +86,13 @@ struct Attention: Sendable {
         let c = pass.config
         var items: [Item] = []
         var maxKeys = 0
-        for (s, seg) in pass.segments.enumerated() {
+        for seg in pass.segments {
             maxKeys = max(maxKeys, seg.start + seg.count)
             for tile in stride(from: 0, to: seg.count, by: Self.rowTile) {
                 for h in 0..<c.headCountKV {
-                    items.append(Item(segment: s, kvHead: h, rows: tile..<min(seg.count, tile + Self.rowTile)))
+                    items.append(Item(kvHead: h, rows: tile..<min(seg.count, tile + Self.rowTile), row: seg.row,
+                                      start: seg.start, count: seg.count, keys: seg.cache.keys[layer],
+                                      values: seg.cache.values[layer], capacity: seg.cache.capacity))
                 }
             }
         }
@@ -91,19 +101,26 @@ struct Attention: Sendable {
         let group = c.headCount / c.headCountKV
         let scale = 1 / Float(hd).squareRoot()
         let single: Int32 = pass.generationStep ? 1 : 0
-        WorkerPool.run(chunks: items.count) { i, thread in
-            let item = items[i]
-            let seg = pass.segments[item.segment]
-            if let k { Self.store(seg, layer: layer, kvHead: item.kvHead, heads: 1, k: k, v: v, kvd: kvd, hd: hd) }
-            let keys = seg.cache.keys[layer] + item.kvHead * hd
-            let values = seg.cache.values[layer] + item.kvHead * hd * seg.cache.capacity
-            for head in item.kvHead * group..<(item.kvHead + 1) * group {
-                for r in item.rows {
-                    let row = seg.row + r
-                    whet_attend_head(q + row * qd + head * hd, keys, values, Int32(seg.start + r + 1), Int32(hd),
-                                     kvd, seg.cache.capacity, scale, single, scores[thread], out + row * qd + head * hd)
+        scores.withUnsafeBufferPointer { scores in items.withUnsafeBufferPointer { items in
+            WorkerPool.run(chunks: items.count) { i, thread in
+                let item = items[i]
+                let col = item.kvHead * hd, cap = item.capacity
+                if let k {
+                    for i in 0..<item.count {
+                        whet_f32_to_f16(k + (item.row + i) * kvd + col, item.keys + (item.start + i) * kvd + col, Int32(hd))
+                    }
+                    whet_f32_to_f16_transposed(v + item.row * kvd + col, kvd, Int32(item.count), Int32(hd),
+                                               item.values + col * cap + item.start, cap)
+                }
+                for head in item.kvHead * group..<(item.kvHead + 1) * group {
+                    for r in item.rows {
+                        let row = item.row + r
+                        whet_attend_head(q + row * qd + head * hd, item.keys + col, item.values + col * cap,
+                                         Int32(item.start + r + 1), Int32(hd), kvd, cap, scale, single, scores[thread],
+                                         out + row * qd + head * hd)
+                    }
                 }
             }
-        }
+        } }
     }
 }
