@@ -124,4 +124,29 @@ void whet_pool_run(whet_task_fn fn, void *ctx, int chunks);
 // As whet_pool_run, but chunks [0, first) all finish before any chunk >= first
 // starts (e.g. quantise the rows, then multiply them), in one run.
 void whet_pool_run_phased(whet_task_fn fn, void *ctx, int first, int chunks);
+
+// ---- Group matmul runs (kernels_dispatch.c) ----
+// Jobs sharing one activation: job j's 16-row (block_sums) or 8-row groups are split
+// evenly over chunks [starts[j], starts[j + 1]); chunks [0, first) first quantise
+// activation row `chunk` of x (first = 0: q/d/sq/s are already filled).
+typedef struct {
+    int type;
+    const void *packed;
+    int rows;
+    float *out;
+} whet_group_job;
+typedef struct {
+    const whet_group_job *jobs;
+    int njobs;
+    const int *starts;  // njobs + 1 entries
+    int first;
+    int block_sums;
+    int rows_per_group;
+    int n;
+    int cols;
+    const float *x;
+    int8_t *q;
+    float *d, *sq, *s;
+} whet_group_run;
+void whet_group_matmul_run(const whet_group_run *run);
 int whet_pool_threads(void);

@@ -119,55 +119,34 @@ final class MatMul {
         return true
     }
 
-    /// One matrix of a group run, as plain values: the chunk closure runs on both
-    /// threads, and class references there cost contended reference counting.
-    private struct GroupJob {
-        let type: Int32
-        let packed: UnsafeRawPointer
-        let rows: Int
-        let out: UnsafeMutablePointer<Float>
-    }
-
     /// The packed kernels (16-row block-sum groups or 8-row groups in llama.cpp's
     /// order), each job's groups split into chunks of roughly equal work that the two
     /// threads claim (a descheduled worker costs nothing). With `quantise`, the run
-    /// first quantises its n activation rows from there, one row per chunk.
+    /// first quantises its n activation rows from there, one row per chunk. The task
+    /// is C (kernels_dispatch.c): a Swift closure cost contended reference counting.
     private func runGroups(_ jobs: [Job], blockSums: Bool, n: Int, cols: Int, quantise x: UnsafePointer<Float>?,
                            q: UnsafeMutablePointer<Int8>, d: UnsafeMutablePointer<Float>,
                            s: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
-        let first = x == nil ? 0 : n, blocks = cols / 32, rowsPerGroup = blockSums ? 16 : 8
-        var firstChunk = [Int](repeating: first, count: jobs.count + 1)
-        var groupJobs: [GroupJob] = []
+        let first = x == nil ? 0 : n
+        var starts = [Int32](repeating: Int32(first), count: jobs.count + 1)
+        var groupJobs: [whet_group_job] = []
         for (j, job) in jobs.enumerated() {
             let w = job.weight
-            groupJobs.append(GroupJob(type: Int32(w.type.rawValue), packed: UnsafeRawPointer(blockSums ? w.blockSums! : w.packed!),
-                                      rows: w.rows, out: job.out))
+            groupJobs.append(whet_group_job(type: Int32(w.type.rawValue),
+                                            packed: UnsafeRawPointer(blockSums ? w.blockSums! : w.packed!),
+                                            rows: Int32(w.rows), out: job.out))
             // Batched steps are compute-bound: finer chunks even out the two threads'
             // finishing times (measured +1-2% at 8 rows). One row is memory-bound, and
             // fewer, longer streams did slightly better there.
-            firstChunk[j + 1] = firstChunk[j] + (n >= 4 ? max(4, min(16, w.rows / 64)) : max(2, min(16, w.rows / 256)))
+            starts[j + 1] = starts[j] + Int32(n >= 4 ? max(4, min(16, w.rows / 64)) : max(2, min(16, w.rows / 256)))
         }
         groupJobs.withUnsafeBufferPointer { gj in
-            firstChunk.withUnsafeBufferPointer { starts in
-                WorkerPool.run(chunks: starts[gj.count], firstPhase: first) { chunk, _ in
-                    if chunk < first {
-                        whet_quantize_q8(x! + chunk * cols, Int32(cols), q + chunk * cols, d + chunk * blocks,
-                                         s + chunk * blocks, m + chunk * blocks)
-                        return
-                    }
-                    var j = 0
-                    while starts[j + 1] <= chunk { j += 1 }
-                    let job = gj[j]
-                    let groups = WorkerPool.slice(job.rows / rowsPerGroup, chunk - starts[j], starts[j + 1] - starts[j])
-                    if groups.isEmpty { return }
-                    if blockSums {
-                        whet_matmul_blocksum(job.type, job.packed, Int32(groups.lowerBound), Int32(groups.upperBound),
-                                             Int32(cols), q, d, s, m, Int32(n), job.out, Int32(job.rows))
-                    } else {
-                        whet_matmul_packed(job.type, job.packed, Int32(groups.lowerBound), Int32(groups.upperBound),
-                                           Int32(cols), q, d, m, Int32(n), job.out, Int32(job.rows))
-                    }
-                }
+            starts.withUnsafeBufferPointer { st in
+                var run = whet_group_run(jobs: gj.baseAddress, njobs: Int32(gj.count), starts: st.baseAddress,
+                                         first: Int32(first), block_sums: blockSums ? 1 : 0,
+                                         rows_per_group: blockSums ? 16 : 8, n: Int32(n), cols: Int32(cols), x: x,
+                                         q: q, d: d, sq: s, s: m)
+                whet_group_matmul_run(&run)
             }
         }
     }
