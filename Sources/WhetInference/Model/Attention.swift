@@ -40,7 +40,8 @@ struct Attention: Sendable {
         let storeInItems = pass.segments.allSatisfy { $0.count <= Self.rowTile }
         if !storeInItems {
             for seg in pass.segments {
-                Self.store(seg, layer: layer, kvHead: 0, heads: c.headCountKV, k: k, v: v, kvd: kvd, hd: c.headDim)
+                Self.store(k: k, v: v, kvd: kvd, row: seg.row, start: seg.start, count: seg.count, col: 0, width: kvd,
+                           keys: seg.cache.keys[layer], values: seg.cache.values[layer], capacity: seg.cache.capacity)
             }
         }
         let att = pass.buffers.attention.reserve(n * qd)
@@ -67,17 +68,17 @@ struct Attention: Sendable {
         let capacity: Int
     }
 
-    /// Writes the segment's new keys and values of KV heads kvHead..<kvHead+heads into
-    /// its cache as fp16 (values transposed).
-    static func store(_ seg: Segment, layer: Int, kvHead: Int, heads: Int, k: UnsafePointer<Float>,
-                      v: UnsafePointer<Float>, kvd: Int, hd: Int) {
-        let col = kvHead * hd, width = heads * hd
-        for i in 0..<seg.count {
-            whet_f32_to_f16(k + (seg.row + i) * kvd + col, seg.cache.keys[layer] + (seg.start + i) * kvd + col,
-                            Int32(width))
+    /// Writes `count` new rows of keys and values (batch rows from `row`, positions
+    /// from `start`), columns col..<col+width, into a layer's cache as fp16 (values
+    /// transposed, `capacity` apart).
+    static func store(k: UnsafePointer<Float>, v: UnsafePointer<Float>, kvd: Int, row: Int, start: Int, count: Int,
+                      col: Int, width: Int, keys: UnsafeMutablePointer<UInt16>, values: UnsafeMutablePointer<UInt16>,
+                      capacity: Int) {
+        for i in 0..<count {
+            whet_f32_to_f16(k + (row + i) * kvd + col, keys + (start + i) * kvd + col, Int32(width))
         }
-        whet_f32_to_f16_transposed(v + seg.row * kvd + col, kvd, Int32(seg.count), Int32(width),
-                                   seg.cache.values[layer] + col * seg.cache.capacity + seg.start, seg.cache.capacity)
+        whet_f32_to_f16_transposed(v + row * kvd + col, kvd, Int32(count), Int32(width), values + col * capacity + start,
+                                   capacity)
     }
 
     /// `k` is nil when the new keys and values are already stored.
@@ -106,11 +107,8 @@ struct Attention: Sendable {
                 let item = items[i]
                 let col = item.kvHead * hd, cap = item.capacity
                 if let k {
-                    for i in 0..<item.count {
-                        whet_f32_to_f16(k + (item.row + i) * kvd + col, item.keys + (item.start + i) * kvd + col, Int32(hd))
-                    }
-                    whet_f32_to_f16_transposed(v + item.row * kvd + col, kvd, Int32(item.count), Int32(hd),
-                                               item.values + col * cap + item.start, cap)
+                    Self.store(k: k, v: v, kvd: kvd, row: item.row, start: item.start, count: item.count, col: col,
+                               width: hd, keys: item.keys, values: item.values, capacity: cap)
                 }
                 for head in item.kvHead * group..<(item.kvHead + 1) * group {
                     for r in item.rows {
