@@ -33,8 +33,12 @@ import Testing
 
     /// Random activation rows quantised as the engine does: values, scales, sums, d * sums.
     static func quantisedActivations(batch: Int, cols: Int, g: inout Xorshift) -> ([Int8], [Float], [Float], [Float]) {
+        quantised((0..<(batch * cols)).map { _ in g.float(4) }, batch: batch, cols: cols)
+    }
+
+    /// `batch` rows of `cols` values quantised row by row with whet_quantize_q8.
+    static func quantised(_ x: [Float], batch: Int, cols: Int) -> ([Int8], [Float], [Float], [Float]) {
         let blocks = cols / 32
-        let x = (0..<(batch * cols)).map { _ in g.float(4) }
         var q = [Int8](repeating: 0, count: batch * cols)
         var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
         for b in 0..<batch {

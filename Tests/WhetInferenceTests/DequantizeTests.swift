@@ -128,14 +128,7 @@ import Testing
             weights += (0..<payload).map { _ in UInt8(g.next() % 256) }
         }
         let x = (0..<(batch * cols)).map { _ in g.float() }
-        var q = [Int8](repeating: 0, count: batch * cols)
-        var d = [Float](repeating: 0, count: batch * blocks), sq = d, s = d
-        for b in 0..<batch {
-            x.withUnsafeBufferPointer {
-                whet_quantize_q8($0.baseAddress! + b * cols, Int32(cols), &q[b * cols], &d[b * blocks],
-                                 &sq[b * blocks], &s[b * blocks])
-            }
-        }
+        let (q, d, sq, s) = DecodeKernelTests.quantised(x, batch: batch, cols: cols)
         var out = [Float](repeating: .nan, count: batch * rows)
         whet_matmul_q(Int32(type.rawValue), weights, type.rowBytes(cols), 0, Int32(rows), Int32(cols),
                       q, d, sq, s, Int32(batch), &out, Int32(rows))
