@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WhetInference
 
@@ -33,5 +34,33 @@ import Testing
             if !once || (0..<slots).contains(where: { early[$0] }) { failures += 1 }
         }
         #expect(failures == 0)
+    }
+
+    /// Each thread takes its own half of the chunks in order and then steals the
+    /// other's from the end. With one thread held up on every chunk, the other
+    /// must steal, and still every chunk runs exactly once.
+    @Test(arguments: [0, 1])
+    func aSlowThreadsChunksAreStolen(slowThread: Int) {
+        let chunks = 12
+        let ranOn = UnsafeMutablePointer<Int>.allocate(capacity: chunks)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: chunks)
+        defer {
+            ranOn.deallocate()
+            counts.deallocate()
+        }
+        var stolen = 0, failures = 0
+        for _ in 0..<50 {
+            counts.initialize(repeating: 0, count: chunks)
+            WorkerPool.run(chunks: chunks) { chunk, thread in
+                counts[chunk] += 1
+                ranOn[chunk] = thread
+                if thread == slowThread { usleep(200) }
+            }
+            if (0..<chunks).contains(where: { counts[$0] != 1 }) { failures += 1 }
+            // Half 0 is chunks 0..<6 (the caller's), half 1 the rest (the worker's).
+            stolen += (0..<chunks).filter { ranOn[$0] != ($0 < chunks / 2 ? 0 : 1) }.count
+        }
+        #expect(failures == 0)
+        #expect(stolen > 0)
     }
 }
