@@ -206,8 +206,8 @@ AVX512_ATTR static void attend_head_512(const float *q, const uint16_t *k, const
         const __m512 p = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, w + t), vinv);
         _mm512_mask_storeu_ps(w + t, m, _mm512_cvtph_ps(_mm512_cvtps_ph(p, _MM_FROUND_TO_NEAREST_INT)));
     }
-    // Weighted values from the transposed cache (row d holds every position's value
-    // of dimension d): lane l of a dimension's accumulator takes positions with
+    // Weighted values from the cache's 16-position blocks (a block holds 16 positions
+    // of every dimension, a dimension's 16 values in one 32-byte run): lane l of a dimension's accumulator takes positions with
     // t % 16 == l, one accumulator in tinyBLAS's order, four (chunks c % 4 == j,
     // summed (0 + 2) + (1 + 3)) in ggml_vec_dot_f16's. Positions past n_kv load as
     // zero weight and zero value, which adds nothing, as llama.cpp's padding does.
@@ -225,7 +225,7 @@ AVX512_ATTR static void attend_head_512(const float *q, const uint16_t *k, const
                         const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
                         const __m512 wv = _mm512_maskz_loadu_ps(m, w + c);
                         for (int i = 0; i < 4; i++)
-                            a[i][j] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(d0 + i0 + i) * vstride + c),
+                            a[i][j] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(c >> 4) * vstride + (size_t)(d0 + i0 + i) * 16),
                                                       a[i][j]);
                     }
                 for (int i = 0; i < 4; i++)
@@ -238,7 +238,7 @@ AVX512_ATTR static void attend_head_512(const float *q, const uint16_t *k, const
                 const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
                 const __m512 wv = _mm512_maskz_loadu_ps(m, w + t);
                 for (int i = 0; i < 16; i++)
-                    x[i] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(d0 + i) * vstride + t), x[i]);
+                    x[i] = _mm512_fmadd_ps(wv, load16_masked(m, v + (size_t)(t >> 4) * vstride + (size_t)(d0 + i) * 16), x[i]);
             }
         }
         _mm512_storeu_ps(out + d0, reduce512_x16(x));
@@ -265,7 +265,7 @@ static void attend_head_scalar(const float *q, const uint16_t *k, const uint16_t
         float acc[4][16] = {{0}};
         for (int t = 0; t < n_kv; t++) {
             const int j = single ? (t / 16) % 4 : 0;
-            acc[j][t % 16] = fmaf(w[t], h2f(v[(size_t)d * vstride + t]), acc[j][t % 16]);
+            acc[j][t % 16] = fmaf(w[t], h2f(v[(size_t)(t >> 4) * vstride + (size_t)d * 16 + (t & 15)]), acc[j][t % 16]);
         }
         float x[16];
         for (int l = 0; l < 16; l++) x[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);

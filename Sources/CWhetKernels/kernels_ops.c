@@ -69,9 +69,12 @@ void whet_f32_to_f16(const float *src, uint16_t *dst, int n) {
     for (; i < n; i++) dst[i] = _cvtss_sh(src[i], _MM_FROUND_TO_NEAREST_INT);
 }
 
-void whet_f32_to_f16_transposed(const float *src, size_t src_stride, int count, int width, uint16_t *dst,
-                                size_t stride) {
-    for (int i = 0; i < count; i++)
+void whet_f32_to_f16_blocked(const float *src, size_t src_stride, int count, int width, uint16_t *dst, int start,
+                             size_t block_stride) {
+    for (int i = 0; i < count; i++) {
+        const int p = start + i;
+        uint16_t *block = dst + (size_t)(p >> 4) * block_stride + (p & 15);
         for (int d = 0; d < width; d++)
-            dst[(size_t)d * stride + i] = _cvtss_sh(src[(size_t)i * src_stride + d], _MM_FROUND_TO_NEAREST_INT);
+            block[(size_t)d * 16] = _cvtss_sh(src[(size_t)i * src_stride + d], _MM_FROUND_TO_NEAREST_INT);
+    }
 }

@@ -20,8 +20,10 @@ import WhetCore
         let hd = 64, stride = 3 * hd
         let q = Self.halfRounded(hd, &rng, scale: 2)
         let k = Self.halfRounded(positions * stride, &rng, scale: 2).map { Float16($0).bitPattern }
-        let vStride = positions + 3  // values are stored transposed: one row per dimension
-        let v = Self.halfRounded(hd * vStride, &rng).map { Float16($0).bitPattern }
+        // Values in 16-position blocks (KVCache): position t, dimension d at
+        // (t / 16) * vStride + d * 16 + t % 16; this head is the first of three.
+        let vStride = 3 * hd * 16
+        let v = Self.halfRounded((positions + 15) / 16 * vStride, &rng).map { Float16($0).bitPattern }
         var scratch = [Float](repeating: 0, count: positions + 16)
         var fast = [Float](repeating: 0, count: hd), slow = fast
         whet_attend_head(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(single), &scratch, &fast)

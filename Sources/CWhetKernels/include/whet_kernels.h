@@ -85,7 +85,9 @@ void whet_rope_norm(float *x, int n_heads, int head_dim, int n_rot, const float 
 void whet_rope_cache(int pos, int n_rot, float freq_base, float *cs);
 // One query head (q rounded to fp16) against n_kv cached positions stored as fp16
 // (llama.cpp's cache type): keys as rows of head_dim (stride kv_stride values),
-// values transposed (v + d * v_stride holds dimension d of every position).
+// values in blocks of 16 positions: dimension d of position t at
+// v[(t / 16) * v_stride + d * 16 + t % 16], so 16 positions of a dimension are one load
+// and a head's 16 positions one contiguous run (whet_f32_to_f16_blocked stores them).
 // Scores, softmax, weighted values.
 // `single`: the batch holds one token (llama.cpp sums in another order then).
 // scratch holds n_kv + 16 floats.
@@ -106,10 +108,11 @@ void whet_round_f16(float *x, int n);
 // Row-wise fp16 -> f32 and f32 -> fp16 (round to nearest even).
 void whet_f16_to_f32(const uint16_t *src, float *dst, int n);
 void whet_f32_to_f16(const float *src, uint16_t *dst, int n);
-// Stores `count` rows (src_stride apart) of `width` floats as fp16 transposed: row
-// i, column d goes to dst[d * stride + i] (the V cache layout).
-void whet_f32_to_f16_transposed(const float *src, size_t src_stride, int count, int width, uint16_t *dst,
-                                size_t stride);
+// Stores `count` rows (src_stride apart) of `width` floats as fp16 in 16-position
+// blocks (the V cache layout): row i, column d is position p = start + i and goes to
+// dst[(p / 16) * block_stride + d * 16 + p % 16].
+void whet_f32_to_f16_blocked(const float *src, size_t src_stride, int count, int width, uint16_t *dst, int start,
+                             size_t block_stride);
 
 // ---- Token selection (kernels_select.c) ----
 // First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict

@@ -34,14 +34,14 @@ struct Attention: Sendable {
         }
         // When every segment fits one row tile (decode steps, short suffixes), each work
         // item stores its own KV head's new keys and values, on both threads and just
-        // before it reads them (the transposed V store touches a cache line per
-        // dimension: 4% of a batched step when done up front). Otherwise a tile needs
+        // before it reads them (the V store touches a cache line per two dimensions:
+        // 4% of a batched step when done up front). Otherwise a tile needs
         // the keys of earlier tiles, so everything is stored first.
         let storeInItems = pass.segments.allSatisfy { $0.count <= Self.rowTile }
         if !storeInItems {
             for seg in pass.segments {
                 Self.store(k: k, v: v, kvd: kvd, row: seg.row, start: seg.start, count: seg.count, col: 0, width: kvd,
-                           keys: seg.cache.keys[layer], values: seg.cache.values[layer], capacity: seg.cache.capacity)
+                           keys: seg.cache.keys[layer], values: seg.cache.values[layer])
             }
         }
         let att = pass.buffers.attention.reserve(n * qd)
@@ -62,23 +62,21 @@ struct Attention: Sendable {
         let row: Int
         let start: Int
         let count: Int
-        /// This layer's fp16 keys and (transposed) values in the segment's cache.
+        /// This layer's fp16 keys and (16-position blocks of) values in the segment's cache.
         let keys: UnsafeMutablePointer<UInt16>
         let values: UnsafeMutablePointer<UInt16>
-        let capacity: Int
     }
 
     /// Writes `count` new rows of keys and values (batch rows from `row`, positions
-    /// from `start`), columns col..<col+width, into a layer's cache as fp16 (values
-    /// transposed, `capacity` apart).
+    /// from `start`), columns col..<col+width, into a layer's cache as fp16 (values in
+    /// 16-position blocks, KVCache).
     static func store(k: UnsafePointer<Float>, v: UnsafePointer<Float>, kvd: Int, row: Int, start: Int, count: Int,
-                      col: Int, width: Int, keys: UnsafeMutablePointer<UInt16>, values: UnsafeMutablePointer<UInt16>,
-                      capacity: Int) {
+                      col: Int, width: Int, keys: UnsafeMutablePointer<UInt16>, values: UnsafeMutablePointer<UInt16>) {
         for i in 0..<count {
             whet_f32_to_f16(k + (row + i) * kvd + col, keys + (start + i) * kvd + col, Int32(width))
         }
-        whet_f32_to_f16_transposed(v + row * kvd + col, kvd, Int32(count), Int32(width), values + col * capacity + start,
-                                   capacity)
+        whet_f32_to_f16_blocked(v + row * kvd + col, kvd, Int32(count), Int32(width), values + col * 16, Int32(start),
+                                kvd * 16)
     }
 
     /// `k` is nil when the new keys and values are already stored.
@@ -93,7 +91,7 @@ struct Attention: Sendable {
                 for h in 0..<c.headCountKV {
                     items.append(Item(kvHead: h, rows: tile..<min(seg.count, tile + Self.rowTile), row: seg.row,
                                       start: seg.start, count: seg.count, keys: seg.cache.keys[layer],
-                                      values: seg.cache.values[layer], capacity: seg.cache.capacity))
+                                      values: seg.cache.values[layer]))
                 }
             }
         }
@@ -105,17 +103,17 @@ struct Attention: Sendable {
         scores.withUnsafeBufferPointer { scores in items.withUnsafeBufferPointer { items in
             WorkerPool.run(chunks: items.count) { i, thread in
                 let item = items[i]
-                let col = item.kvHead * hd, cap = item.capacity
+                let col = item.kvHead * hd
                 if let k {
                     Self.store(k: k, v: v, kvd: kvd, row: item.row, start: item.start, count: item.count, col: col,
-                               width: hd, keys: item.keys, values: item.values, capacity: cap)
+                               width: hd, keys: item.keys, values: item.values)
                 }
                 for head in item.kvHead * group..<(item.kvHead + 1) * group {
                     for r in item.rows {
                         let row = item.row + r
-                        whet_attend_head(q + row * qd + head * hd, item.keys + col, item.values + col * cap,
-                                         Int32(item.start + r + 1), Int32(hd), kvd, cap, scale, single, scores[thread],
-                                         out + row * qd + head * hd)
+                        whet_attend_head(q + row * qd + head * hd, item.keys + col, item.values + col * 16,
+                                         Int32(item.start + r + 1), Int32(hd), kvd, kvd * 16, scale, single,
+                                         scores[thread], out + row * qd + head * hd)
                     }
                 }
             }
