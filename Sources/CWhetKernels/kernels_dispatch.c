@@ -9,9 +9,18 @@ static void group_task(void *ctx, int chunk, int chunks, int thread) {
     const whet_group_run *r = (const whet_group_run *)ctx;
     const int blocks = r->cols / 32;
     if (chunk < r->first) {
-        const size_t row = (size_t)chunk;
-        whet_quantize_q8(r->x + row * r->cols, r->cols, r->q + row * r->cols, r->d + row * blocks,
-                         r->sq + row * blocks, r->s + row * blocks);
+        const int per = (r->n + r->first - 1) / r->first;
+        const int begin = chunk * per < r->n ? chunk * per : r->n, end = begin + per < r->n ? begin + per : r->n;
+        if (begin >= end) return;
+        const float *src = r->x;
+        if (r->norm) {
+            whet_rmsnorm_rows(r->x + (size_t)begin * r->cols, r->norm, r->normed + (size_t)begin * r->cols, end - begin,
+                              r->cols, r->eps);
+            src = r->normed;
+        }
+        for (size_t row = (size_t)begin; row < (size_t)end; row++)
+            whet_quantize_q8(src + row * r->cols, r->cols, r->q + row * r->cols, r->d + row * blocks,
+                             r->sq + row * blocks, r->s + row * blocks);
         return;
     }
     int j = 0;

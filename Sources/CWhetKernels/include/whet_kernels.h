@@ -130,8 +130,10 @@ void whet_pool_run_phased(whet_task_fn fn, void *ctx, int first, int chunks);
 
 // ---- Group matmul runs (kernels_dispatch.c) ----
 // Jobs sharing one activation: job j's 16-row (block_sums) or 8-row groups are split
-// evenly over chunks [starts[j], starts[j + 1]); chunks [0, first) first quantise
-// activation row `chunk` of x (first = 0: q/d/sq/s are already filled).
+// evenly over chunks [starts[j], starts[j + 1]); chunks [0, first) first quantise the
+// n activation rows of x, an equal share each (first = 0: q/d/sq/s are already
+// filled). With `norm`, a share is first RMS-normalised (whet_rmsnorm_rows, gain
+// `norm`, `eps`) into `normed` and that is quantised.
 typedef struct {
     int type;
     const void *packed;
@@ -150,6 +152,9 @@ typedef struct {
     const float *x;
     int8_t *q;
     float *d, *sq, *s;
+    const float *norm;
+    float eps;
+    float *normed;
 } whet_group_run;
 void whet_group_matmul_run(const whet_group_run *run);
 int whet_pool_threads(void);

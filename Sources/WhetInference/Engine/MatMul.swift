@@ -31,10 +31,34 @@ final class MatMul {
         let out: UnsafeMutablePointer<Float>
     }
 
-    /// Computes every job's product with the same input `x` in one pool run.
-    func run(_ jobs: [Job], x: UnsafePointer<Float>, n: Int) {
+    /// RMSNorm of the input rows before the products: gain, epsilon and where the
+    /// normalised rows go.
+    struct Norm {
+        let gain: UnsafePointer<Float>
+        let eps: Float
+        let out: UnsafeMutablePointer<Float>
+    }
+
+    /// Computes every job's product with the same input `x` (RMS-normalised first with
+    /// `norm`) in one pool run.
+    func run(_ jobs: [Job], x input: UnsafePointer<Float>, n: Int, norm: Norm? = nil) {
         guard let cols = jobs.first?.weight.cols, n > 0 else { return }
         let quantised = jobs.allSatisfy { $0.weight.hasQuantKernel } && !(sgemmPrompts && promptPass)
+        let blockSumPath = !promptPass && blockSumSteps && jobs.allSatisfy { $0.weight.blockSums != nil }
+        let packed = jobs.allSatisfy { $0.weight.packed != nil }
+        let small = n <= Self.tiledMinRows
+        // Decode steps normalise their few rows in the group run's first phase, split
+        // between the threads, with the quantisation (the caller alone took 3% of a
+        // batched step); other paths normalise up front.
+        let fuseNorm = quantised && small && (blockSumPath || packed)
+        var x = input
+        if let norm, !fuseNorm {
+            Self.forEachRows(n) { rows in
+                whet_rmsnorm_rows(input + rows.lowerBound * cols, norm.gain, norm.out + rows.lowerBound * cols,
+                                  Int32(rows.count), Int32(cols), norm.eps)
+            }
+            x = UnsafePointer(norm.out)
+        }
         guard quantised else { return runDense(jobs, x: x, n: n, cols: cols) }
         let blocks = cols / 32
         let q = xq.reserve(n * cols), d = xd.reserve(n * blocks), s = xsq.reserve(n * blocks)
@@ -47,9 +71,6 @@ final class MatMul {
         // A few rows (decode steps) are quantised as the first phase of the group
         // kernels' pool run, one row per chunk, rather than by the caller alone while
         // the worker waits (4% of a batched step).
-        let blockSumPath = !promptPass && blockSumSteps && jobs.allSatisfy { $0.weight.blockSums != nil }
-        let packed = jobs.allSatisfy { $0.weight.packed != nil }
-        let small = n <= Self.tiledMinRows
         if !small {
             WorkerPool.run(chunks: 8) { part, _ in quantise(WorkerPool.slice(n, part, 8)) }
         } else if !(blockSumPath || packed) {
@@ -60,13 +81,15 @@ final class MatMul {
         // them (EngineOptions.decodeArithmetic); prompts always keep llama.cpp's order,
         // so a prompt of a few rows goes to the tiled kernel when there is no 8-row copy.
         if blockSumPath {
-            return runGroups(jobs, blockSums: true, n: n, cols: cols, quantise: quantiseInRun, q: q, d: d, s: s, m: m)
+            return runGroups(jobs, blockSums: true, n: n, cols: cols, quantise: quantiseInRun, norm: norm, q: q, d: d,
+                             s: s, m: m)
         }
         if !small || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
             return
         }
         if packed {
-            return runGroups(jobs, blockSums: false, n: n, cols: cols, quantise: quantiseInRun, q: q, d: d, s: s, m: m)
+            return runGroups(jobs, blockSums: false, n: n, cols: cols, quantise: quantiseInRun, norm: norm, q: q, d: d,
+                             s: s, m: m)
         }
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
@@ -76,6 +99,16 @@ final class MatMul {
             if rows.isEmpty { return }
             whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
                           Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
+        }
+    }
+
+    /// Per-row work over slices of `rows` rows: on both threads for a prompt (otherwise
+    /// the worker idles through it), inline for a few rows.
+    static func forEachRows(_ rows: Int, _ body: (Range<Int>) -> Void) {
+        guard rows > 8 else { return body(0..<rows) }
+        WorkerPool.run(chunks: 8) { part, _ in
+            let slice = WorkerPool.slice(rows, part, 8)
+            if !slice.isEmpty { body(slice) }
         }
     }
 
@@ -125,9 +158,11 @@ final class MatMul {
     /// first quantises its n activation rows from there, one row per chunk. The task
     /// is C (kernels_dispatch.c): a Swift closure cost contended reference counting.
     private func runGroups(_ jobs: [Job], blockSums: Bool, n: Int, cols: Int, quantise x: UnsafePointer<Float>?,
-                           q: UnsafeMutablePointer<Int8>, d: UnsafeMutablePointer<Float>,
+                           norm: Norm?, q: UnsafeMutablePointer<Int8>, d: UnsafeMutablePointer<Float>,
                            s: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
-        let first = x == nil ? 0 : n
+        // One row per chunk; normalising, two halves of the rows, whose squared sums
+        // whet_rmsnorm_rows interleaves (a row's sum is one chain of double adds).
+        let first = x == nil ? 0 : norm == nil ? n : min(n, 2)
         var starts = [Int32](repeating: Int32(first), count: jobs.count + 1)
         var groupJobs: [whet_group_job] = []
         for (j, job) in jobs.enumerated() {
@@ -145,7 +180,8 @@ final class MatMul {
                 var run = whet_group_run(jobs: gj.baseAddress, njobs: Int32(gj.count), starts: st.baseAddress,
                                          first: Int32(first), block_sums: blockSums ? 1 : 0,
                                          rows_per_group: blockSums ? 16 : 8, n: Int32(n), cols: Int32(cols), x: x,
-                                         q: q, d: d, sq: s, s: m)
+                                         q: q, d: d, sq: s, s: m, norm: norm?.gain, eps: norm?.eps ?? 0,
+                                         normed: norm?.out)
                 whet_group_matmul_run(&run)
             }
         }

@@ -17,11 +17,10 @@ struct Attention: Sendable {
     func forward(_ pass: ForwardPass, layer: Int) {
         let c = pass.config, n = pass.rows
         let qd = c.queryDim, kvd = c.kvDim
-        let xn = pass.normalized(norm)
         let q = pass.buffers.q.reserve(n * qd), k = pass.buffers.k.reserve(n * kvd)
         let v = pass.buffers.v.reserve(n * kvd)
-        pass.matmul.run([.init(weight: query, out: q), .init(weight: key, out: k), .init(weight: value, out: v)],
-                        x: xn, n: n)
+        pass.normalizedProducts(norm, [.init(weight: query, out: q), .init(weight: key, out: k),
+                                       .init(weight: value, out: v)])
         pass.forEachRows { rows in
             for r in rows {
                 let cs = pass.rope.row(pass.positions[r])

@@ -19,9 +19,8 @@ struct MLP: Sendable {
 
     func forward(_ pass: ForwardPass) {
         let n = pass.rows, ff = gate.rows
-        let xn = pass.normalized(norm)
         let g = pass.buffers.gate.reserve(n * ff), u = pass.buffers.up.reserve(n * ff)
-        pass.matmul.run([.init(weight: gate, out: g), .init(weight: up, out: u)], x: xn, n: n)
+        pass.normalizedProducts(norm, [.init(weight: gate, out: g), .init(weight: up, out: u)])
         // expf over rows x 1536 is the largest serial piece of a batched decode step.
         let total = n * ff
         if total >= 4096 {

@@ -58,27 +58,17 @@ final class ForwardPass {
         for (r, token) in tokens.enumerated() { model.tokenEmbedding.row(Int(token), into: x + r * width) }
     }
 
-    /// RMSNorm of every row of `x` into the shared `xn` buffer.
-    func normalized(_ gain: WeightVector) -> UnsafeMutablePointer<Float> {
+    /// The products of RMSNorm(x) (gain `gain`; normalised rows in the shared `xn`
+    /// buffer) with every job's weights.
+    func normalizedProducts(_ gain: WeightVector, _ jobs: [MatMul.Job]) {
         let xn = buffers.xn.reserve(rows * width)
         gain.values.withUnsafeBufferPointer { w in
-            forEachRows { rows in
-                whet_rmsnorm_rows(x + rows.lowerBound * width, w.baseAddress!, xn + rows.lowerBound * width,
-                                  Int32(rows.count), Int32(width), config.rmsEpsilon)
-            }
+            matmul.run(jobs, x: x, n: rows, norm: .init(gain: w.baseAddress!, eps: config.rmsEpsilon, out: xn))
         }
-        return xn
     }
 
-    /// Per-row work over slices of the rows: on both threads for a prompt (otherwise
-    /// the worker idles through it), inline for a few rows.
-    func forEachRows(_ body: (Range<Int>) -> Void) {
-        guard rows > 8 else { return body(0..<rows) }
-        WorkerPool.run(chunks: 8) { part, _ in
-            let slice = WorkerPool.slice(rows, part, 8)
-            if !slice.isEmpty { body(slice) }
-        }
-    }
+    /// Per-row work over slices of the rows (MatMul.forEachRows).
+    func forEachRows(_ body: (Range<Int>) -> Void) { MatMul.forEachRows(rows, body) }
 
     func addResidual(_ delta: UnsafeMutablePointer<Float>) {
         forEachRows { rows in
