@@ -19,12 +19,19 @@ struct LMBenchCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: LMModelOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if promptTokens < 1 { throw ValidationError("--prompt-tokens must be >= 1") }
+        if decodeTokens < 1 { throw ValidationError("--decode-tokens must be >= 1") }
+        if batch < 1 { throw ValidationError("--batch must be >= 1") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be >= 1") }
+    }
+
     func run() async throws {
         let start = Date()
         let engine = try modelOptions.load()
         let load = Date().timeIntervalSince(start)
         let r = try EngineBenchmark.run(engine: engine, promptTokens: promptTokens, decodeTokens: decodeTokens,
-                                        batch: batch, loadSeconds: load, repeats: max(1, `repeat`))
+                                        batch: batch, loadSeconds: load, repeats: `repeat`)
         if output.json { try JSONOutput.print(r) } else {
             print(String(format: "prompt processing (%d tokens)  %8.1f tok/s", r.promptTokens, r.promptTokensPerSecond))
             print(String(format: "decode (1 sequence)             %8.1f tok/s", r.decodeTokensPerSecond))

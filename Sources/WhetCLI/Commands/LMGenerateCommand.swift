@@ -56,7 +56,10 @@ struct LMGenerateCommand: AsyncParsableCommand {
                               stopTokens: stops)
         }
         let start = Date()
-        let results = try engine.generateBatch(requests)
+        // One sequence takes `generate`, llama.cpp's arithmetic (its greedy continuations
+        // token for token); several decode together in the batch arithmetic
+        // (EngineOptions.decodeArithmetic).
+        let results = n == 1 ? [try engine.generate(requests[0])] : try engine.generateBatch(requests)
         let seconds = Date().timeIntervalSince(start)
         let total = results.reduce(0) { $0 + $1.tokens.count }
         let out = results.map {
