@@ -7,15 +7,16 @@ import Testing
 struct LMCommandTests {
     /// llama.cpp's outputs for the embedded model (llama-cpp-python 0.3.36), as
     /// ../shared/fixtures ships them.
-    static func fixture() -> [String: Any] {
+    /// Read once; never written after.
+    nonisolated(unsafe) static let fixture: [String: Any] = {
         let url = repoRoot.appendingPathComponent(
             "Tests/WhetInferenceTests/Fixtures/smollm2-135m-instruct-q4_1.llama-cpp.json")
         guard let data = try? Data(contentsOf: url),
               let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return doc
-    }
+    }()
 
-    static func cases(_ key: String) -> [[String: Any]] { fixture()[key] as? [[String: Any]] ?? [] }
+    static func cases(_ key: String) -> [[String: Any]] { fixture[key] as? [[String: Any]] ?? [] }
 
     /// Runs `whet ARGS --json` and decodes its output.
     func json(_ args: [String]) throws -> Any {
@@ -35,12 +36,16 @@ struct LMCommandTests {
         guard i < cases.count else { return }
         let text = try #require(cases[i]["text"] as? String)
         // An empty value cannot be passed as an option (ArgumentParser reads `--text=` as
-        // missing); a file can hold it.
-        let dir = try makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("text.txt")
-        try Data(text.utf8).write(to: file)
-        let input = text.isEmpty ? ["--file", file.path] : ["--text=\(text)"]
+        // missing); an empty file can hold it.
+        var input = ["--text=\(text)"]
+        var dir: URL?
+        defer { if let dir { try? FileManager.default.removeItem(at: dir) } }
+        if text.isEmpty {
+            dir = try makeTempDir()
+            let file = dir!.appendingPathComponent("empty.txt")
+            try Data().write(to: file)
+            input = ["--file", file.path]
+        }
         let doc = try #require(try json(["lm", "tokenize"] + input) as? [String: Any])
         #expect(doc["ids"] as? [Int] == cases[i]["ids"] as? [Int], "text \(text.debugDescription)")
         // The pieces put back together give the text again, where no piece splits a

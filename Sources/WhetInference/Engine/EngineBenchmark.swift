@@ -36,13 +36,7 @@ public enum EngineBenchmark {
         precondition(promptTokens > 0 && decodeTokens > 0 && batch > 0 && repeats > 0, "validated by the caller")
         let vocab = engine.config.vocabSize
         func best(_ body: () throws -> Void) rethrows -> Double {
-            var times: [Double] = []
-            for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                try body()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            }
-            return times.min()!
+            try (0..<repeats).map { _ in try timed(body).seconds }.min()!
         }
         engine.prefixCacheEnabled = false
         defer { engine.prefixCacheEnabled = true }
@@ -68,26 +62,18 @@ public enum EngineBenchmark {
             GenerationRequest(prompt: tokens(16, seed: 10 + UInt64($0), vocab: vocab), maxTokens: decodeTokens,
                               stopTokens: [])
         }
-        func timed(_ body: () throws -> [GenerationResult]) rethrows -> (seconds: Double, tokens: Int) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let results = try body()
-            return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, results.reduce(0) { $0 + $1.tokens.count })
-        }
+        typealias Decode = (seconds: Double, value: [GenerationResult])
+        func faster(_ a: Decode, _ b: Decode) -> Decode { b.seconds < a.seconds ? b : a }
         var shortPrefill = Double.infinity
-        var single = (seconds: Double.infinity, tokens: 0), batchOfOne = single, batched = single
+        var single: Decode = (.infinity, []), batchOfOne = single, batched = single
         for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try engine.nextTokenLogprobs(prompt: short, top: 1)
-            shortPrefill = min(shortPrefill, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            let s = try timed { [try engine.generate(request)] }
-            if s.seconds < single.seconds { single = s }
-            let one = try timed { try engine.generateBatch([request]) }
-            if one.seconds < batchOfOne.seconds { batchOfOne = one }
-            let all = try timed { try engine.generateBatch(requests) }
-            if all.seconds < batched.seconds { batched = all }
+            shortPrefill = min(shortPrefill, try timed { try engine.nextTokenLogprobs(prompt: short, top: 1) }.seconds)
+            single = faster(single, try timed { [try engine.generate(request)] })
+            batchOfOne = faster(batchOfOne, try timed { try engine.generateBatch([request]) })
+            batched = faster(batched, try timed { try engine.generateBatch(requests) })
         }
-        func rate(_ m: (seconds: Double, tokens: Int), prefills: Int) -> Double {
-            Double(m.tokens) / max(m.seconds - Double(prefills) * shortPrefill, 1e-9)
+        func rate(_ m: Decode, prefills: Int) -> Double {
+            Double(m.value.reduce(0) { $0 + $1.tokens.count }) / max(m.seconds - Double(prefills) * shortPrefill, 1e-9)
         }
 
         // Prefix cache: a 300-token shared prefix cached, then a request adding 30 tokens.
@@ -95,14 +81,11 @@ public enum EngineBenchmark {
         let full = shared + tokens(suffix, seed: 4, vocab: vocab)
         let cold = try best { _ = try engine.nextTokenLogprobs(prompt: full, top: 1) }
         engine.prefixCacheEnabled = true
-        var hitTimes: [Double] = []
-        for _ in 0..<repeats {
+        let hitTimes = try (0..<repeats).map { _ in
             // Timed once per priming: a second call would find all 330 tokens cached.
             engine.clearPrefixCache()
             _ = try engine.nextTokenLogprobs(prompt: shared, top: 1)
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try engine.nextTokenLogprobs(prompt: full, top: 1)
-            hitTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            return try timed { try engine.nextTokenLogprobs(prompt: full, top: 1) }.seconds
         }
         return EngineBenchmarkResult(
             promptTokens: promptTokens, promptTokensPerSecond: Double(promptTokens) / prefill,
@@ -111,6 +94,13 @@ public enum EngineBenchmark {
             batchOfOneTokensPerSecond: rate(batchOfOne, prefills: 1),
             prefixCachedTokens: cached, prefixSuffixTokens: suffix, prefixColdSeconds: cold,
             prefixHitSeconds: hitTimes.min()!, residentMegabytes: residentMegabytes(), loadSeconds: loadSeconds)
+    }
+
+    /// How long `body` took, and what it returned.
+    static func timed<T>(_ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let value = try body()
+        return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, value)
     }
 
     /// VmRSS from /proc/self/status (Linux), else 0.
