@@ -16,8 +16,8 @@
 //   reduced (0 + 2) + (1 + 3) and then the same way (`single` below).
 // - softmax and SiLU: ggml's AVX-512 expf polynomial (ggml_v_expf), chunk sums
 //   in double, scaled by (float)(1 / sum).
-// The AVX-512 code is the fast path; the scalar code computes the same values on
-// machines without it (it is the specification the vector code follows).
+// The AVX-512 code is the fast path; without it the AVX2 code (kernels_attention_avx2.c)
+// computes the same values. The scalar code is the specification both follow.
 #include "whet_kernels.h"
 #include <immintrin.h>
 #include <math.h>
@@ -277,7 +277,7 @@ void whet_attend_head(const float *q, const uint16_t *k, const uint16_t *v, int 
                       size_t v_stride, float scale, int single, float *scratch, float *out) {
     if (head_dim % 16 == 0 && head_dim <= 256 && use_avx512())
         attend_head_512(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
-    else
+    else if (!whet_attend_head_avx2(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out))
         attend_head_scalar(q, k, v, n_kv, head_dim, kv_stride, v_stride, scale, single, scratch, out);
 }
 
@@ -321,7 +321,7 @@ AVX512_ATTR static int swiglu_512(const float *g, const float *u, float *y, int 
 }
 
 void whet_swiglu(const float *g, const float *u, float *y, int n) {
-    if (!use_avx512()) return whet_swiglu_reference(g, u, y, n);
+    if (!use_avx512()) return whet_swiglu_avx2(g, u, y, n);
     int i = swiglu_512(g, u, y, n);
     // ggml's scalar tail (ggml_silu_f32) uses libm expf.
     for (; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];

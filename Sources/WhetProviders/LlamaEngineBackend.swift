@@ -4,8 +4,9 @@ import WhetCore
 import WhetInference
 
 /// The in-process engine (`WhetInference.LlamaEngine`) as a `LocalModelBackend`. The engine is
-/// synchronous under its own lock; its work runs on one private serial queue, never on the Swift
-/// cooperative pool, and is bridged back with continuations.
+/// synchronous under its own lock; its work (each step of a generation session, each scoring call)
+/// runs on one private serial queue, never on the Swift cooperative pool, and is bridged back with
+/// continuations. Log-probabilities of generated tokens come from the logits each token was drawn from.
 public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
     public let engine: LlamaEngine
     private let queue = DispatchQueue(label: "whet.engine", qos: .userInitiated)
@@ -50,14 +51,34 @@ public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
         return ids
     }
 
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `work` on the engine's queue: its steps and scoring calls take turns there, one at a time.
+    func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try work() }) }
         }
     }
 
+    public func makeGenerationSession() -> any LocalGenerationSession { EngineGenerationSession(backend: self) }
+
+    /// The jobs in a session of their own, run to the end.
     public func generate(_ jobs: [LocalGenerationJob]) async throws -> [LocalGeneration] {
-        try await onQueue { try self.generateNow(jobs) }
+        let session = EngineGenerationSession(backend: self)
+        return try await onQueue {
+            var results: [UInt64: Result<LocalGeneration, any Error>] = [:]
+            var outcome = session.stepNow(admitting: jobs.enumerated().map { SessionJob(id: UInt64($0), job: $1) },
+                                          cancelling: [])
+            while true {
+                for (id, result) in outcome.finished { results[id] = result }
+                if session.isIdle { break }
+                outcome = session.stepNow(admitting: [], cancelling: [])
+            }
+            return try jobs.indices.map { index in
+                guard let result = results[UInt64(index)] else {
+                    throw ProviderError.localModel(reason: "the engine ended without a result for job \(index)")
+                }
+                return try result.get()
+            }
+        }
     }
 
     public func labelLogprobs(prompt: String, labels: [String]) async throws -> [Double] {
@@ -68,69 +89,40 @@ public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
         }
     }
 
-    private func generateNow(_ jobs: [LocalGenerationJob]) throws -> [LocalGeneration] {
-        let prompts = jobs.map { promptTokens($0.prompt) }
-        let requests = zip(jobs, prompts).map { job, prompt in
-            GenerationRequest(prompt: prompt, maxTokens: job.maxTokens,
-                              sampling: SamplingOptions(temperature: Float(job.temperature), topK: 0,
-                                                        topP: Float(job.topP), seed: job.seed))
-        }
-        let watcher = StopStringWatcher(engine: engine, stops: jobs.map(\.stop))
-        let results = try engine.generateBatch(requests, onToken: { index, token in watcher.accept(index, token) })
-        return try results.enumerated().map { index, result in
-            let job = jobs[index]
-            var tokens = result.tokens
-            var text = engine.detokenize(tokens)
-            var finish = result.finishReason.rawValue
-            if let cut = StopStringWatcher.firstStop(in: text, stops: job.stop) {
-                text = String(text[..<cut])
-                finish = "stop"
-                tokens = StopStringWatcher.tokensCovering(text, tokens: tokens, engine: engine)
-            }
-            let logprobs = try job.topLogprobs.map { top in try tokenLogprobs(prompt: prompts[index], output: tokens, top: top) }
-            return LocalGeneration(text: text, logprobs: logprobs, promptTokens: prompts[index].count,
-                                   completionTokens: result.tokens.count, finishReason: finish)
-        }
+    /// The engine's request for a job: its sampling, stop strings and log-probabilities.
+    func request(for job: LocalGenerationJob, prompt: [Int32]) -> GenerationRequest {
+        GenerationRequest(prompt: prompt, maxTokens: job.maxTokens,
+                          sampling: SamplingOptions(temperature: Float(job.temperature), topK: 0, topP: Float(job.topP),
+                                                    seed: job.seed),
+                          stopStrings: job.stop, topLogprobs: job.topLogprobs)
     }
 
-    /// Exact log-probabilities of the generated tokens (one scoring pass) and, when asked, the top
-    /// alternatives at each position (one next-token pass each, mostly served by the prefix cache).
-    private func tokenLogprobs(prompt: [Int32], output: [Int32], top: Int) throws -> [TokenLogprob] {
-        guard !output.isEmpty else { return [] }
-        let exact = try engine.scoreContinuations(prompt: prompt, continuations: [output])[0].tokenLogprobs
-        return try output.indices.map { position in
-            var alternatives: [TokenAlternative] = []
-            if top > 0 {
-                let context = prompt + output[..<position]
-                alternatives = try engine.nextTokenLogprobs(prompt: context, top: top).map {
-                    TokenAlternative(token: engine.detokenize([$0.id]), logprob: $0.logprob)
-                }
-            }
-            return TokenLogprob(token: engine.detokenize([output[position]]), logprob: exact[position],
-                                topAlternatives: alternatives)
+    /// A finished sequence as the provider reports it: the text cut before its stop string, and
+    /// the log-probabilities of the tokens that text covers.
+    func generation(from result: GenerationResult, job: LocalGenerationJob) -> LocalGeneration {
+        var tokens = result.tokens
+        var text = engine.detokenize(tokens)
+        var finish = result.finishReason.rawValue
+        if let cut = StopStrings.firstStop(in: text, stops: job.stop) {
+            text = String(text[..<cut])
+            finish = "stop"
+            tokens = StopStrings.tokensCovering(text, tokens: tokens, engine: engine)
         }
+        let logprobs = job.topLogprobs.map { _ in
+            (result.logprobs ?? []).prefix(tokens.count).map { entry in
+                TokenLogprob(token: engine.detokenize([entry.token]), logprob: entry.logprob,
+                             topAlternatives: entry.top.map {
+                                 TokenAlternative(token: engine.detokenize([$0.id]), logprob: $0.logprob)
+                             })
+            }
+        }
+        return LocalGeneration(text: text, logprobs: logprobs, promptTokens: result.promptTokenCount,
+                               completionTokens: result.tokens.count, finishReason: finish)
     }
 }
 
-/// Ends a sequence of a decoding batch as soon as its text contains one of its stop strings
-/// (the engine itself only stops on token ids).
-final class StopStringWatcher {
-    private let engine: LlamaEngine
-    private let stops: [[String]]
-    private var tokens: [[Int32]]
-
-    init(engine: LlamaEngine, stops: [[String]]) {
-        self.engine = engine
-        self.stops = stops
-        tokens = Array(repeating: [], count: stops.count)
-    }
-
-    func accept(_ index: Int, _ token: Int32) -> Bool {
-        guard !stops[index].isEmpty else { return true }
-        tokens[index].append(token)
-        return Self.firstStop(in: engine.detokenize(tokens[index]), stops: stops[index]) == nil
-    }
-
+/// Where a sequence's text ends when it contains a stop string.
+enum StopStrings {
     static func firstStop(in text: String, stops: [String]) -> String.Index? {
         stops.filter { !$0.isEmpty }.compactMap { text.range(of: $0)?.lowerBound }.min()
     }

@@ -57,8 +57,66 @@ public protocol LocalModelBackend: Sendable {
     func generate(_ jobs: [LocalGenerationJob]) async throws -> [LocalGeneration]
     /// The total log-probability of each label as the continuation of `prompt`.
     func labelLogprobs(prompt: String, labels: [String]) async throws -> [Double]
+    /// A step-wise session for continuous batching (GenerationBatcher). The default runs each
+    /// step's admitted jobs to the end through `generate(_:)`, i.e. whole batches.
+    func makeGenerationSession() -> any LocalGenerationSession
 }
 
 extension LocalModelBackend {
     public var cacheIdentity: String { modelName }
+    public func makeGenerationSession() -> any LocalGenerationSession { WholeBatchSession(backend: self) }
+}
+
+/// A job handed to a generation session, under the batcher's id for it.
+public struct SessionJob: Sendable {
+    public let id: UInt64
+    public let job: LocalGenerationJob
+
+    public init(id: UInt64, job: LocalGenerationJob) {
+        self.id = id
+        self.job = job
+    }
+}
+
+/// What one session step did.
+public struct SessionStepOutcome: Sendable {
+    /// The jobs that ended in this step, with their generation or why they failed.
+    public var finished: [(id: UInt64, result: Result<LocalGeneration, any Error>)] = []
+    /// Prompt rows computed in this step.
+    public var prefillTokens = 0
+    /// Sequences that generated a token in this step's decoding pass.
+    public var decodedSequences = 0
+
+    public init() {}
+}
+
+/// Generation that advances in steps, so jobs can join and leave between any two of them.
+/// The batcher calls `step` from one task at a time; implementations run the work off the
+/// Swift cooperative pool.
+public protocol LocalGenerationSession: AnyObject, Sendable {
+    /// Adds `admitted`, drops `cancelled` (their callers have gone), then runs one step.
+    func step(admitting admitted: [SessionJob], cancelling cancelled: [UInt64]) async -> SessionStepOutcome
+}
+
+/// Whole batches for backends without step-wise generation: a step generates the jobs
+/// admitted to it to the end, and jobs arriving meanwhile wait for the next step.
+final class WholeBatchSession: LocalGenerationSession {
+    let backend: LocalModelBackend
+
+    init(backend: LocalModelBackend) { self.backend = backend }
+
+    func step(admitting admitted: [SessionJob], cancelling cancelled: [UInt64]) async -> SessionStepOutcome {
+        var outcome = SessionStepOutcome()
+        guard !admitted.isEmpty else { return outcome }
+        do {
+            let results = try await backend.generate(admitted.map(\.job))
+            guard results.count == admitted.count else {
+                throw ProviderError.localModel(reason: "the model returned \(results.count) results for \(admitted.count) jobs")
+            }
+            outcome.finished = zip(admitted, results).map { ($0.id, .success($1)) }
+        } catch {
+            outcome.finished = admitted.map { ($0.id, .failure(error)) }
+        }
+        return outcome
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import WhetCore
 
 /// The in-process model behind the provider protocol. Generation goes through a `GenerationBatcher`
-/// so concurrent callers share the engine's batched decoding; label choice is by exact log-probability.
+/// so concurrent callers share the engine's decoding steps (continuous batching); label choice is by
+/// exact log-probability.
 public final class LocalProvider: ModelProvider {
     public let batcher: GenerationBatcher
     public var backend: LocalModelBackend { batcher.backend }

@@ -40,6 +40,43 @@ import WhetCore
         }
     }
 
+    /// The AVX2 form (CPUs without AVX-512) against the scalar specification, with scores
+    /// large enough that softmax's exponentials go subnormal and underflow, and garbage
+    /// (NaN) in the value block past the last position, which must be ignored.
+    @Test(arguments: [(1, 0), (16, 1), (37, 0), (64, 1), (300, 0), (300, 1), (517, 1)], [Float(2), 40])
+    func attentionAVX2EqualsScalar(shape: (Int, Int), range: Float) {
+        let (positions, single) = shape
+        var rng = SeededGenerator(seed: UInt64(positions * 2 + single) + UInt64(range))
+        let hd = 64, stride = 3 * hd, vStride = 3 * hd * 16
+        let q = Self.halfRounded(hd, &rng, scale: range)
+        let k = Self.halfRounded(positions * stride, &rng, scale: range).map { Float16($0).bitPattern }
+        var v = Self.halfRounded((positions + 15) / 16 * vStride, &rng).map { Float16($0).bitPattern }
+        for t in positions..<((positions + 15) / 16 * 16) {
+            for d in 0..<hd { v[(t / 16) * vStride + d * 16 + t % 16] = Float16.nan.bitPattern }
+        }
+        var scratch = [Float](repeating: 0, count: positions + 16)
+        var fast = [Float](repeating: 0, count: hd), slow = fast
+        let done = whet_attend_head_avx2(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(single),
+                                         &scratch, &fast)
+        whet_attend_head_reference(q, k, v, Int32(positions), Int32(hd), stride, vStride, 0.125, Int32(single), &scratch,
+                                   &slow)
+        #expect(done == 1)
+        #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+    }
+
+    @Test func swigluAVX2EqualsScalar() {
+        var rng = SeededGenerator(seed: 6)
+        let n = 1536 + 7
+        var g = (0..<n).map { _ in Float.random(in: -120...120, using: &rng) }
+        // Overflowing, underflowing and special exponents.
+        g.replaceSubrange(0..<8, with: [.nan, .infinity, -.infinity, 1e-40, -95, 95, -88.5, 100])
+        let u = (0..<n).map { _ in Float.random(in: -3...3, using: &rng) }
+        var fast = [Float](repeating: 0, count: n), slow = fast
+        whet_swiglu_avx2(g, u, &fast, Int32(n))
+        whet_swiglu_reference(g, u, &slow, Int32(n))
+        #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern))
+    }
+
     @Test func swigluVectorEqualsScalar() {
         var rng = SeededGenerator(seed: 5)
         let n = 1536 + 7

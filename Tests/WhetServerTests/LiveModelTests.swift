@@ -8,11 +8,9 @@ import WhetCore
 /// by the libcurl client over a loopback socket.
 @Suite(.serialized) struct LiveModelTests {
     /// Loaded once: every test shares the engine (and its prefix cache), as the server would.
-    static let backend: Result<RecordingBackend, Error> = Result {
-        RecordingBackend(try LlamaEngineBackend.load(nil))
-    }
+    static let backend: Result<LocalModelBackend, Error> = Result { try LlamaEngineBackend.load(nil) }
 
-    func backend() throws -> RecordingBackend {
+    func backend() throws -> LocalModelBackend {
         do {
             return try Self.backend.get()
         } catch {
@@ -78,8 +76,8 @@ import WhetCore
 
     @Test func concurrentClientsShareBatches() async throws {
         let backend = try backend()
-        backend.reset()
-        try await withLiveServer(backend: backend, modelID: "smol", maxBatch: 8) { port in
+        let steps = StepLog()
+        try await withLiveServer(backend: backend, modelID: "smol", maxBatch: 8, onStep: steps.record) { port in
             let remote = client(port: port, model: "smol")
             let texts = try await withThrowingTaskGroup(of: String.self) { group in
                 for index in 0..<8 {
@@ -94,8 +92,11 @@ import WhetCore
             }
             #expect(texts.count == 8)
         }
-        #expect(backend.batchSizes.reduce(0, +) == 8)
-        #expect((backend.batchSizes.max() ?? 0) > 1)
+        // The engine's continuous session: all eight joined, several decoded in the same steps.
+        #expect(steps.all.reduce(0) { $0 + $1.admitted } == 8)
+        #expect(steps.all.reduce(0) { $0 + $1.finished } == 8)
+        #expect((steps.all.map(\.decodedSequences).max() ?? 0) > 1)
+        #expect(steps.all.allSatisfy { $0.running <= 8 })
     }
 
     @Test func labelChoiceOverHTTPAndInProcess() async throws {
@@ -113,26 +114,11 @@ import WhetCore
     }
 }
 
-/// Passes through to the real engine and records the batch sizes it was given.
-final class RecordingBackend: LocalModelBackend, @unchecked Sendable {
-    let inner: LocalModelBackend
+/// The batcher's steps as they end.
+final class StepLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var sizes: [Int] = []
+    private var steps: [BatcherStep] = []
 
-    init(_ inner: LocalModelBackend) { self.inner = inner }
-
-    var batchSizes: [Int] { lock.withLock { sizes } }
-    func reset() { lock.withLock { sizes = [] } }
-
-    var modelName: String { inner.modelName }
-    var contextLength: Int { inner.contextLength }
-    func renderChat(_ messages: [ChatMessage]) throws -> String { try inner.renderChat(messages) }
-    func countTokens(_ text: String) throws -> Int { try inner.countTokens(text) }
-    func generate(_ jobs: [LocalGenerationJob]) async throws -> [LocalGeneration] {
-        lock.withLock { sizes.append(jobs.count) }
-        return try await inner.generate(jobs)
-    }
-    func labelLogprobs(prompt: String, labels: [String]) async throws -> [Double] {
-        try await inner.labelLogprobs(prompt: prompt, labels: labels)
-    }
+    var all: [BatcherStep] { lock.withLock { steps } }
+    func record(_ step: BatcherStep) { lock.withLock { steps.append(step) } }
 }

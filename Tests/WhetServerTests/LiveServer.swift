@@ -10,13 +10,15 @@ enum LiveServerError: Error { case didNotStart }
 /// Runs `whet serve`'s application on a free loopback port for the duration of `body`, then shuts it
 /// down gracefully.
 func withLiveServer<T: Sendable>(backend: LocalModelBackend, modelID: String = "smol-test", maxBatch: Int = 16,
+                                 onStep: (@Sendable (BatcherStep) -> Void)? = nil,
                                  _ body: @Sendable (Int) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "whet.serve.test")
     logger.logLevel = .warning
     let app = buildApplication(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, modelID: modelID),
-        provider: LocalProvider(backend: backend, maxBatch: maxBatch), logger: logger,
+        provider: LocalProvider(batcher: GenerationBatcher(backend: backend, maxBatch: maxBatch, onStep: onStep)),
+        logger: logger,
         onServerRunning: { port in
             continuation.yield(port)
             continuation.finish()

@@ -100,6 +100,11 @@ void whet_attend_head_reference(const float *q, const uint16_t *k, const uint16_
                                 size_t kv_stride, size_t v_stride, float scale, int single, float *scratch,
                                 float *out);
 void whet_swiglu_reference(const float *g, const float *u, float *y, int n);
+// The AVX2 forms (machines without AVX-512), also bit for bit the scalar code. The
+// attention returns 0, computing nothing, for a head size it does not take.
+int whet_attend_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, int n_kv, int head_dim,
+                          size_t kv_stride, size_t v_stride, float scale, int single, float *scratch, float *out);
+void whet_swiglu_avx2(const float *g, const float *u, float *y, int n);
 // y += a * x
 void whet_axpy_f32(float a, const float *x, float *y, int n);
 // Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and

@@ -13,11 +13,8 @@ extension LlamaEngine {
 
     func topLogprobs(_ logits: UnsafePointer<Float>, count: Int) -> [RankedToken] {
         let vocab = config.vocabSize
-        let z = LogSoftmax.logNormalizer(logits, count: vocab)
-        let all = (0..<vocab).map { (id: Int32($0), logit: logits[$0]) }
-        return all.partialSort(max(1, min(count, vocab))).map {
-            RankedToken(id: $0.id, logprob: Double($0.logit) - z, logit: $0.logit)
-        }
+        return LogSoftmax.top(logits, count: vocab, take: max(1, count),
+                              normalizer: LogSoftmax.logNormalizer(logits, count: vocab))
     }
 
     /// log p of each continuation after `prompt`, all continuations in one forward

@@ -24,13 +24,21 @@ public struct GenerationRequest: Sendable {
     /// Generation ends (the token is not included) on any of these; nil means the
     /// tokenizer's end-of-generation ids.
     public var stopTokens: Set<Int32>?
+    /// Generation ends as soon as the text contains one of these (the token that
+    /// completes it is included; GenerationResult.stopString names the match).
+    public var stopStrings: [String]
+    /// When set, each generated token's log-probability and this many most likely
+    /// alternatives, from the logits it was drawn from.
+    public var topLogprobs: Int?
 
     public init(prompt: [Int32], maxTokens: Int = 128, sampling: SamplingOptions = .greedy,
-                stopTokens: Set<Int32>? = nil) {
+                stopTokens: Set<Int32>? = nil, stopStrings: [String] = [], topLogprobs: Int? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopTokens = stopTokens
+        self.stopStrings = stopStrings
+        self.topLogprobs = topLogprobs
     }
 }
 
@@ -44,6 +52,18 @@ public struct GenerationResult: Sendable {
     public var promptTokenCount: Int
     /// Prompt positions reused from the prefix cache.
     public var cachedPromptTokens: Int
+    /// One entry per token when the request asked for log-probabilities.
+    public var logprobs: [TokenLogprobs]?
+    /// The stop string that ended generation, if one did.
+    public var stopString: String?
+}
+
+/// A generated token's log-probability and the most likely alternatives at its
+/// position (the token itself among them when it is likely enough).
+public struct TokenLogprobs: Sendable, Equatable {
+    public var token: Int32
+    public var logprob: Double
+    public var top: [RankedToken]
 }
 
 /// One of the most likely next tokens: its id, log-probability and raw logit.
@@ -121,7 +141,7 @@ public final class LlamaEngine: @unchecked Sendable {
     public let cacheIdentity: String
     /// Bumped whenever a change to the engine changes its outputs, so a response cache never
     /// answers with an older engine's result.
-    public static let arithmeticVersion = 4
+    public static let arithmeticVersion = 5
     let lock = NSLock()
     let matmul = MatMul()
     let buffers = ForwardBuffers()

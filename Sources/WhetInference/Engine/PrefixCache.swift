@@ -25,17 +25,30 @@ final class PrefixCache {
     /// The cached KV with the longest shared prefix of `tokens`, capped at `limit`
     /// positions; nil when nothing useful is cached.
     func lookup(_ tokens: [Int32], limit: Int) -> (cache: KVCache, length: Int)? {
-        var best: (index: Int, length: Int)?
-        for (i, entry) in entries.enumerated() {
-            var n = 0
-            let maxN = min(entry.tokens.count, limit)
-            while n < maxN && entry.tokens[n] == tokens[n] { n += 1 }
-            if n >= minimumReuse && n > (best?.length ?? 0) { best = (i, n) }
-        }
-        guard let best else { return nil }
+        guard let best = longestMatch(tokens, limit: limit) else { return nil }
         clock += 1
         entries[best.index].lastUse = clock
         return (entries[best.index].cache, best.length)
+    }
+
+    /// How many positions of `tokens` (at most `limit`) a lookup would reuse; 0 for none.
+    func matchLength(_ tokens: [Int32], limit: Int) -> Int { longestMatch(tokens, limit: limit)?.length ?? 0 }
+
+    private func longestMatch(_ tokens: [Int32], limit: Int) -> (index: Int, length: Int)? {
+        var best: (index: Int, length: Int)?
+        for (i, entry) in entries.enumerated() {
+            let n = Self.commonPrefix(entry.tokens, tokens, limit: limit)
+            if n >= minimumReuse && n > (best?.length ?? 0) { best = (i, n) }
+        }
+        return best
+    }
+
+    /// The length of the common prefix of `a` and `b`, at most `limit`.
+    static func commonPrefix(_ a: [Int32], _ b: [Int32], limit: Int = .max) -> Int {
+        let maxN = min(a.count, b.count, limit)
+        var n = 0
+        while n < maxN && a[n] == b[n] { n += 1 }
+        return n
     }
 
     /// Remembers the first `tokens.count` positions of `cache`.

@@ -113,4 +113,22 @@ enum LogSoftmax {
         for i in 0..<count { sum += exp(Double(logits[i] - maxValue)) }
         return Double(maxValue) + log(sum)
     }
+
+    /// The `take` largest logits as ranked tokens (log-probabilities under normaliser
+    /// `z`), most likely first, ties to the lower id.
+    static func top(_ logits: UnsafePointer<Float>, count: Int, take: Int, normalizer z: Double) -> [RankedToken] {
+        let k = min(take, count)
+        guard k > 0 else { return [] }
+        var best: [(id: Int32, logit: Float)] = []
+        best.reserveCapacity(k + 1)
+        for i in 0..<count {
+            let v = logits[i]
+            if best.count == k, v <= best[k - 1].logit { continue }
+            var at = best.count
+            while at > 0 && best[at - 1].logit < v { at -= 1 }
+            best.insert((Int32(i), v), at: at)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map { RankedToken(id: $0.id, logprob: Double($0.logit) - z, logit: $0.logit) }
+    }
 }
