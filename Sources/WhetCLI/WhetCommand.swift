@@ -15,6 +15,7 @@ public struct WhetCommand: AsyncParsableCommand {
             RunsCommand.self,
             LineageCommand.self,
             ExportCommand.self,
+            JudgeCommand.self,
             ValidateCommand.self,
             DebugCommand.self,
             LMCommand.self,
