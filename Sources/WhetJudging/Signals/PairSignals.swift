@@ -1,41 +1,6 @@
 import Foundation
+import WhetCore
 import WhetEmbeddings
-
-/// The signals a small local model and MiniLM give about one response, as named numbers.
-/// A signals judge compares two responses by the differences of these values (see `SignalsJudge`).
-public enum SignalName: String, CaseIterable, Codable, Sendable {
-    /// Mean log-probability per token of the response given the instruction.
-    case likelihood
-    /// The same without the instruction (an empty user turn).
-    case priorLikelihood = "prior_likelihood"
-    /// likelihood - prior_likelihood: how much the instruction explains the response, per token.
-    case relevance
-    /// The summed log-probability gain from the instruction over the whole response.
-    case relevanceTotal = "relevance_total"
-    /// log-probability that the turn ends right after the response (finished, not cut off).
-    case ending
-    /// Mean log-probability per token of the instruction given the response ("what was asked?").
-    case backLikelihood = "back_likelihood"
-    /// MiniLM cosine similarity between the instruction and the response.
-    case instructionSimilarity = "instruction_similarity"
-    /// MiniLM cosine similarity between the reference answer and the response (0 without one).
-    case referenceSimilarity = "reference_similarity"
-    /// log(1 + words).
-    case logWords = "log_words"
-    case repetition
-    case duplicateLines = "duplicate_lines"
-    case echo
-    /// Violation of the instruction's stated constraints (0 when none are stated).
-    case violation
-    /// 1 for an empty response.
-    case empty
-    /// 1 when the response was longer than the clip and cut for the model signals.
-    case clipped
-    /// The model asked "which response is better, 1 or 2?" in both orders (PandaLM's prompt):
-    /// half the difference of log p("1") - log p("2") between the two orders. A pair signal,
-    /// positive when it favours the first output.
-    case verdict
-}
 
 /// One response's signal values, plus the pair's verdict signal.
 public struct PairSignals: Sendable, Codable, Equatable {
