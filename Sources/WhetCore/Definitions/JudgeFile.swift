@@ -90,7 +90,7 @@ public struct JudgeFile: Sendable, Equatable {
                          criteria: try root.optional("criteria")?.stringList() ?? [], template: template,
                          verdict: verdict, rubric: rubric, reasonTokens: reasonTokens,
                          bothOrders: try root.optional("both_orders")?.bool() ?? (mode == .pairwise),
-                         model: try TaskFileParser.parseModel(try root.optional("model"), baseDir: base), path: path)
+                         model: try root.optional("model").map { try ModelSpec.parse($0, relativeTo: base) } ?? .embeddedDefault, path: path)
     }
 
     static func parseVerdict(_ node: YAMLNode, type vType: YAMLNode, mode: Mode) throws -> VerdictReader {
