@@ -27,7 +27,7 @@ struct JudgeCommand: AsyncParsableCommand {
     func run() async throws {
         let list = try PairsFile.load(pairs)
         if let signals {
-            try await JudgeSignalsDump.run(pairs: list, output: signals, modelPath: judgeModel, clipTokens: clipTokens,
+            try await JudgeSignalsDump.run(pairs: list, output: signals, model: try judgeModel.map { try ModelSpec.parse($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }, clipTokens: clipTokens,
                                            progress: { event in
                 if case .stage(let name, let done, let total) = event {
                     FileHandle.standardError.write(Data("\r\(name) \(done)/\(total)".utf8))

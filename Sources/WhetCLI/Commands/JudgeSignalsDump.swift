@@ -13,7 +13,7 @@ enum JudgeSignalsDump {
         var signals: PairSignals
     }
 
-    static func run(pairs: [LabelledPair], output: String, modelPath: String?, clipTokens: Int,
+    static func run(pairs: [LabelledPair], output: String, model: ModelSpec?, clipTokens: Int,
                     progress: @escaping ProgressSink) async throws {
         var done = Set<Int>()
         if let text = try? String(contentsOfFile: output, encoding: .utf8) {
@@ -28,10 +28,13 @@ enum JudgeSignalsDump {
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
-        let backend = try LlamaEngineBackend(path: try ProviderFactory.ggufPath(modelPath))
+        let (provider, _) = try ProviderFactory.makeBase(spec: model)
+        guard let scorer = EngineScorer.of(provider) else {
+            throw JudgingError.signalsNeedLocalModel(judge: "--signals", model: provider.modelName)
+        }
         SentenceEmbedder.setBLASThreads(1)
         let embedder = try SentenceEmbedder(directory: try ModelLocator.defaultEmbeddingDirectory())
-        let extractor = SignalExtractor(scorer: EngineScorer(backend: backend), embedder: embedder, clipTokens: clipTokens)
+        let extractor = SignalExtractor(scorer: scorer, embedder: embedder, clipTokens: clipTokens)
         let todo = pairs.filter { !done.contains($0.line) }
         let counter = StageCounter(name: "signals", total: todo.count, sink: progress)
         let encoder = JSONEncoder()

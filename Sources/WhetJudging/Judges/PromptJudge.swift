@@ -1,4 +1,5 @@
 import Foundation
+import WhetStore
 import WhetCore
 import WhetProviders
 
@@ -49,13 +50,13 @@ public struct PromptJudge: PairwiseJudge {
             // PandaLM's rule: a reply naming no verdict counts as a tie.
             return PositionalVerdict(verdict: .tie, probabilityFirst: nil, reason: reply, method: "unparsed")
         }
-        var mass: [Preference: Double] = [:]
+        var mass: [PairVerdict: Double] = [:]
         for label in labels {
-            guard let preference = Preference(rawValue: label.label) else { continue }
+            guard let preference = PairVerdict(rawValue: label.label) else { continue }
             mass[preference, default: 0] += label.verbalizers.reduce(0) { $0 + (choice.probabilities[$1] ?? 0) }
         }
         let a = mass[.a] ?? 0, b = mass[.b] ?? 0, tie = mass[.tie] ?? 0
-        let verdict: Preference
+        let verdict: PairVerdict
         if abs(a - b) <= tieMargin || (tie > a && tie > b) { verdict = .tie } else { verdict = a > b ? .a : .b }
         let fromLogprobs = choice.method == .logprobs && a + b > 0
         return PositionalVerdict(verdict: verdict, probabilityFirst: fromLogprobs ? a / (a + b) : nil, reason: nil,
@@ -106,7 +107,7 @@ public struct RubricJudge: PairwiseJudge {
                          + (v.reason.map { " - \($0)" } ?? ""))
         }
         let p = weighted / total
-        let verdict: Preference = abs(2 * p - 1) <= tieMargin ? .tie : (p > 0.5 ? .a : .b)
+        let verdict: PairVerdict = abs(2 * p - 1) <= tieMargin ? .tie : (p > 0.5 ? .a : .b)
         return PositionalVerdict(verdict: verdict, probabilityFirst: p, reason: notes.joined(separator: "\n"),
                                  method: "rubric", usage: usage)
     }

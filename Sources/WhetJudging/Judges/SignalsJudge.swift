@@ -1,4 +1,5 @@
 import Foundation
+import WhetStore
 import WhetCore
 
 /// The combined local judge: P(first better) = sigmoid(sum of weight * signal difference) over the
@@ -16,7 +17,7 @@ public struct SignalsJudge: PairwiseJudge {
         let signals = try await extractor.signals(instruction: item.instruction, first: first, second: second,
                                                   reference: item.reference)
         let (p, contributions) = Self.probability(signals, weights: weights)
-        let verdict: Preference = abs(p - 0.5) <= weights.tieMargin ? .tie : (p > 0.5 ? .a : .b)
+        let verdict: PairVerdict = abs(p - 0.5) <= weights.tieMargin ? .tie : (p > 0.5 ? .a : .b)
         let top = contributions.sorted { abs($0.value) > abs($1.value) }.prefix(3)
             .map { (c: (name: SignalName, value: Double)) -> String in String(format: "%@ %+.2f", c.name.rawValue, c.value) }
         let reason = String(format: "P(first better) = %.2f; strongest signals (+ favours the first): ", p)

@@ -1,12 +1,10 @@
 import Foundation
 import WhetProviders
+import WhetStore
 
-/// Which of a pair is better: output A, output B, or neither.
-public enum Preference: String, Codable, Sendable, CaseIterable {
-    case a, b, tie
-
+extension PairVerdict {
     /// The same verdict with the outputs' roles swapped.
-    public var swapped: Preference {
+    public var swapped: PairVerdict {
         switch self {
         case .a: return .b
         case .b: return .a
@@ -15,12 +13,9 @@ public enum Preference: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// Which output a judge was shown first.
-public enum PairOrder: String, Codable, Sendable { case ab, ba }
-
 /// A judge's verdict on two outputs in the order it saw them: `.a` means the first shown.
 public struct PositionalVerdict: Sendable, Codable, Equatable {
-    public var verdict: Preference
+    public var verdict: PairVerdict
     /// P(first shown is better) where the judge gives probabilities; nil when read from text.
     public var probabilityFirst: Double?
     public var reason: String?
@@ -28,7 +23,7 @@ public struct PositionalVerdict: Sendable, Codable, Equatable {
     public var method: String
     public var usage: TokenUsage
 
-    public init(verdict: Preference, probabilityFirst: Double?, reason: String?, method: String, usage: TokenUsage = TokenUsage()) {
+    public init(verdict: PairVerdict, probabilityFirst: Double?, reason: String?, method: String, usage: TokenUsage = TokenUsage()) {
         self.verdict = verdict
         self.probabilityFirst = probabilityFirst
         self.reason = reason
@@ -40,13 +35,13 @@ public struct PositionalVerdict: Sendable, Codable, Equatable {
 /// One order's verdict, translated back to A and B.
 public struct OrderJudgment: Sendable, Codable, Equatable {
     public var order: PairOrder
-    public var verdict: Preference
+    public var verdict: PairVerdict
     /// P(A is better) as read in this order.
     public var probabilityA: Double?
     public var reason: String?
     public var method: String
 
-    public init(order: PairOrder, verdict: Preference, probabilityA: Double?, reason: String?, method: String) {
+    public init(order: PairOrder, verdict: PairVerdict, probabilityA: Double?, reason: String?, method: String) {
         self.order = order
         self.verdict = verdict
         self.probabilityA = probabilityA
@@ -64,7 +59,7 @@ public struct OrderJudgment: Sendable, Codable, Equatable {
 /// Both orders' verdicts on one pair and what they add up to: agreement is the verdict,
 /// disagreement is a tie (MT-Bench's rule) and counts as a position flip.
 public struct PairJudgment: Sendable, Codable, Equatable {
-    public var verdict: Preference
+    public var verdict: PairVerdict
     /// Mean P(A is better) over the orders that gave one.
     public var probabilityA: Double?
     public var orders: [OrderJudgment]
