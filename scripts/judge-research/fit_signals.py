@@ -1,42 +1,89 @@
 #!/usr/bin/env python3
-"""Fits the signals judge: logistic regression without intercept on signal differences
-(first - second), so swapping the outputs gives exactly 1 - P. Research tool, numpy only.
+"""Fits the signals judge (judges/local.yaml): logistic regression without intercept on signal
+differences (first - second), so swapping the outputs gives exactly 1 - P. Research tool, numpy only.
 
-usage: fit_signals.py SIGNALS.jsonl PAIRS.jsonl SUBSETS [--features a,b,c] [--explore]
+usage: fit_signals.py --signals S.jsonl --pairs P.jsonl --subsets P.subsets --train T.lines --test H.lines
+                      [--synthetic SYN.jsonl:SYN.sig.jsonl ...] [--explore]
 
-SIGNALS.jsonl is what `whet judge PAIRS.jsonl --signals SIGNALS.jsonl` writes; SUBSETS names each
-pair's LLMBar subset, one a line. A fixed stratified half (seed 13) is held out; model choices
-(features, L2 strength, weighting) are made by cross-validation on the other half only."""
-import json, math, sys, argparse
+S.jsonl is what `whet judge P.jsonl --signals S.jsonl` writes. Every modelling choice (L2 strength,
+deployed length weight) is made by cross-validation on the --train lines only; the --test lines are
+scored once, at the end, with the final weights.
+
+The model: logit = sum_k w_k * d_k + lam * d_log_words. The content weights w are fitted with
+d_log_words as a covariate and with the pairs weighted so that "the longer output won" and "the
+shorter output won" carry equal weight: they measure what the signals say beyond length. The
+deployed length weight lam is not LLMBar's (its adversarial sets punish length on purpose): it is
+chosen to maximise agreement on LLMBar Natural re-weighted to a 66/34 longer/shorter mix (what
+human labels on PandaLM-style pairs show), subject to >= 0.40 agreement where the shorter output won (0.30 is the target; the margin
+allows for how few such pairs LLMBar Natural has)."""
+import argparse, json, math
 import numpy as np
 
-ALL = ["likelihood", "prior_likelihood", "relevance", "relevance_total", "ending", "back_likelihood",
-       "instruction_similarity", "log_words", "repetition", "duplicate_lines", "echo", "violation", "empty",
-       "clipped", "verdict"]
+# Candidate signal sets, declared before looking at the held-out half; cross-validation picks one.
+SETS = {
+    "all": ["relevance", "likelihood", "back_likelihood", "instruction_similarity", "echo", "repetition",
+            "duplicate_lines", "violation", "ending", "verdict"],
+    "relevance+checks": ["relevance", "echo", "repetition", "duplicate_lines", "violation", "ending"],
+    "relevance+similarity+checks": ["relevance", "instruction_similarity", "back_likelihood", "echo", "repetition",
+                                    "duplicate_lines", "violation", "ending"],
+}
+CONTENT = ["relevance", "likelihood", "back_likelihood", "instruction_similarity", "echo", "repetition",
+           "duplicate_lines", "violation", "ending", "verdict"]
+CLIPPED_ENDING = -1.5  # the judge's ending value for a response cut at the clip (Swift: SignalExtractor)
 
-def load(sig_path, pairs_path, subsets_path):
-    pairs = [json.loads(l) for l in open(pairs_path) if l.strip()]
-    subsets = [l.strip() for l in open(subsets_path) if l.strip()]
+def load_signals(path):
     rows = {}
-    for l in open(sig_path):
-        r = json.loads(l); rows[r["line"]] = r
-    data = []
-    for i, (p, s) in enumerate(zip(pairs, subsets)):
-        r = rows.get(i + 1)
-        if r is None: continue
-        sig = r["signals"]
-        d = {n: (sig["verdict"] if n == "verdict" else sig["first"][n] - sig["second"][n]) for n in ALL}
+    for line in open(path):
+        r = json.loads(line)
+        rows[r["line"]] = r
+    return rows
+
+def features(sig):
+    d = {}
+    for n in CONTENT + ["log_words"]:
+        if n == "verdict":
+            d[n] = sig["verdict"]
+        elif n == "ending":
+            e = [CLIPPED_ENDING if sig[k]["clipped"] else sig[k]["ending"] for k in ("first", "second")]
+            d[n] = e[0] - e[1]
+        else:
+            d[n] = sig["first"][n] - sig["second"][n]
+    return d
+
+def load(args):
+    pairs = [json.loads(l) for l in open(args.pairs) if l.strip()]
+    subsets = [l.strip() for l in open(args.subsets) if l.strip()]
+    sig = load_signals(args.signals)
+    def record(line, p, subset, sigrow):
         longer1 = len(p["output_1"]) > len(p["output_2"])
-        data.append({"d": d, "y": 1.0 if p["label"] == 1 else 0.0, "subset": s,
-                     "natural": s == "Natural", "longer_wins": (p["label"] == 1) == longer1,
-                     "vlp": sig["verdictLogprobs"]})
-    return data
+        return {"line": line, "d": features(sigrow["signals"]), "y": 1.0 if p["label"] == 1 else 0.0, "subset": subset,
+                "natural": subset == "Natural", "longer_wins": (p["label"] == 1) == longer1, "vlp": sigrow["signals"]["verdictLogprobs"],
+                "synthetic": subset == "synthetic"}
+    data = {i + 1: record(i + 1, p, s, sig[i + 1]) for i, (p, s) in enumerate(zip(pairs, subsets)) if i + 1 in sig}
+    train = [data[int(l)] for l in open(args.train) if l.strip() and int(l) in data]
+    test = [data[int(l)] for l in open(args.test) if l.strip() and int(l) in data]
+    synthetic = []
+    for spec in args.synthetic:
+        pairs_path, signals_path = spec.split(":")
+        spairs = [json.loads(l) for l in open(pairs_path) if l.strip()]
+        ssig = load_signals(signals_path)
+        synthetic += [record(i + 1, p, "synthetic", ssig[i + 1]) for i, p in enumerate(spairs) if i + 1 in ssig]
+    return train, test, synthetic
 
-def matrix(data, feats):
-    return np.array([[r["d"][f] for f in feats] for r in data], dtype=float), np.array([r["y"] for r in data])
+def matrix(rows, names):
+    return np.array([[r["d"][n] for n in names] for r in rows], dtype=float), np.array([r["y"] for r in rows])
 
-def fit(X, y, w, l2, iters=200):
-    """Weighted logistic regression, no intercept, L2 penalty l2 * |beta|^2 / 2 (Newton)."""
+def balance(rows):
+    """Weights giving longer-won and shorter-won pairs equal total weight (synthetic pairs: weight 1)."""
+    w = np.ones(len(rows))
+    real = np.array([not r["synthetic"] for r in rows])
+    lw = np.array([r["longer_wins"] for r in rows])
+    for v in (True, False):
+        m = real & (lw == v)
+        if m.sum(): w[m] = 0.5 * real.sum() / m.sum()
+    return w
+
+def fit(X, y, w, l2, iters=100):
     beta = np.zeros(X.shape[1])
     for _ in range(iters):
         p = 1 / (1 + np.exp(-X @ beta))
@@ -44,113 +91,100 @@ def fit(X, y, w, l2, iters=200):
         H = (X * (w * p * (1 - p))[:, None]).T @ X + l2 * np.eye(X.shape[1])
         step = np.linalg.solve(H, g)
         beta -= step
-        if np.abs(step).max() < 1e-9: break
+        if np.abs(step).max() < 1e-10: break
     return beta
 
-def weights_for(data, scheme):
-    w = np.ones(len(data))
-    if scheme in ("balanced", "balanced-natural"):
-        lw = np.array([r["longer_wins"] for r in data])
-        for v in (True, False):
-            m = lw == v
-            if m.sum(): w[m] = 0.5 * len(data) / m.sum()
-    if scheme == "balanced-natural":
-        nat = np.array([r["natural"] for r in data])
-        w[nat] *= 2.0
-    return w * len(data) / w.sum()
+def fit_content(rows, l2):
+    """Raw-unit weights for CONTENT + log_words (standardised for the penalty, returned unstandardised)."""
+    names = CONTENT + ["log_words"]
+    X, y = matrix(rows, names)
+    scale = X.std(axis=0) + 1e-9
+    beta = fit(X / scale, y, balance(rows), l2)
+    return dict(zip(names, beta / scale))
 
-def split(data, seed=13):
-    rng = np.random.RandomState(seed)
-    train, test = [], []
-    for s in sorted({r["subset"] for r in data}):
-        idx = [i for i, r in enumerate(data) if r["subset"] == s]
-        rng.shuffle(idx)
-        half = len(idx) // 2
-        test += idx[:half]; train += idx[half:]
-    return sorted(train), sorted(test)
+def logits(weights, rows, lam):
+    names = CONTENT + ["log_words"]
+    X, _ = matrix(rows, names)
+    w = np.array([weights[n] if n != "log_words" else lam for n in names])
+    return X @ w
 
-def predict(beta, X, scale):
-    return 1 / (1 + np.exp(-(X / scale) @ beta))
-
-def cv_score(data, feats, l2, scheme, folds=5, repeats=4):
-    accs = {"all": [], "natural": [], "adv": [], "short": []}
-    for rep in range(repeats):
-        rng = np.random.RandomState(100 + rep)
-        order = rng.permutation(len(data))
-        for k in range(folds):
-            te = [data[i] for i in order[k::folds]]
-            tr = [data[i] for i in order if i not in set(order[k::folds])]
-            X, y = matrix(tr, feats); scale = X.std(axis=0) + 1e-9
-            beta = fit(X / scale, y, weights_for(tr, scheme), l2)
-            Xt, yt = matrix(te, feats)
-            ok = ((predict(beta, Xt, scale) > 0.5) == (yt > 0.5))
-            accs["all"] += list(ok)
-            accs["natural"] += [o for o, r in zip(ok, te) if r["natural"]]
-            accs["adv"] += [o for o, r in zip(ok, te) if not r["natural"]]
-            accs["short"] += [o for o, r in zip(ok, te) if not r["longer_wins"]]
-    return {k: float(np.mean(v)) for k, v in accs.items()}
-
-def report(name, ok, rows):
-    def acc(sel):
+def metrics(ok, rows):
+    def m(sel):
         v = [o for o, r in zip(ok, rows) if sel(r)]
-        return f"{np.mean(v):.3f} (n={len(v)})" if v else "-"
-    print(f"{name:34s} all {acc(lambda r: True)}  natural {acc(lambda r: r['natural'])}  adversarial {acc(lambda r: not r['natural'])}  "
-          f"shorter-won {acc(lambda r: not r['longer_wins'])}  natural-shorter-won {acc(lambda r: r['natural'] and not r['longer_wins'])}")
+        return (float(np.mean(v)) if v else float("nan")), len(v)
+    out = {"all": m(lambda r: True), "natural": m(lambda r: r["natural"]), "adversarial": m(lambda r: not r["natural"]),
+           "natural_longer": m(lambda r: r["natural"] and r["longer_wins"]),
+           "natural_shorter": m(lambda r: r["natural"] and not r["longer_wins"]),
+           "shorter": m(lambda r: not r["longer_wins"])}
+    out["proxy"] = (0.66 * out["natural_longer"][0] + 0.34 * out["natural_shorter"][0], out["natural"][1])
+    return out
+
+def cv_predictions(train, synthetic, l2, lams, folds=5, repeats=4):
+    """Out-of-fold logits for every lam: {lam: [(row, logit)]}."""
+    out = {lam: [] for lam in lams}
+    for rep in range(repeats):
+        order = np.random.RandomState(300 + rep).permutation(len(train))
+        for k in range(folds):
+            held = set(order[k::folds].tolist())
+            tr = [train[i] for i in range(len(train)) if i not in held] + synthetic
+            te = [train[i] for i in sorted(held)]
+            w = fit_content(tr, l2)
+            for lam in lams:
+                out[lam] += list(zip(te, logits(w, te, lam)))
+    return out
+
+def fmt(m):
+    return "  ".join(f"{k} {v[0]:.3f} (n={v[1]})" for k, v in m.items())
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("signals"); ap.add_argument("pairs"); ap.add_argument("subsets")
-    ap.add_argument("--features", default=None)
-    ap.add_argument("--l2", type=float, default=None)
-    ap.add_argument("--scheme", default=None)
+    for a in ("signals", "pairs", "subsets", "train", "test"): ap.add_argument("--" + a, required=True)
+    ap.add_argument("--synthetic", action="append", default=[], help="PAIRS.jsonl:SIGNALS.jsonl of synthetic pairs (repeatable)")
     ap.add_argument("--explore", action="store_true")
-    a = ap.parse_args()
-    data = load(a.signals, a.pairs, a.subsets)
-    tr_idx, te_idx = split(data)
-    train = [data[i] for i in tr_idx]; test = [data[i] for i in te_idx]
-    print(f"{len(data)} pairs: {len(train)} to fit, {len(test)} held out")
-
-    if a.explore:
-        print("\nsingle signals on the training half (accuracy of sign(difference); ties count as wrong):")
-        for f in ALL:
-            X, y = matrix(train, [f])
-            for sign in (1,):
-                ok = (np.sign(X[:, 0]) == np.where(y > 0.5, 1, -1))
-                nat = [o for o, r in zip(ok, train) if r["natural"]]
-                sh = [o for o, r in zip(ok, train) if not r["longer_wins"]]
-                print(f"  {f:24s} all {ok.mean():.3f} natural {np.mean(nat):.3f} shorter-won {np.mean(sh):.3f} nonzero {np.mean(X[:,0]!=0):.2f}")
-
-    feats = a.features.split(",") if a.features else ALL
-    schemes = [a.scheme] if a.scheme else ["uniform", "balanced", "balanced-natural"]
-    l2s = [a.l2] if a.l2 is not None else [0.1, 1, 10, 30, 100]
+    args = ap.parse_args()
+    train, test, synthetic = load(args)
+    print(f"{len(train)} LLMBar pairs to fit (+{len(synthetic)} synthetic degenerate pairs), {len(test)} held out")
+    global CONTENT
+    l2s = [3.0, 10.0, 30.0]
+    lams = [round(x, 2) for x in np.arange(0.0, 1.21, 0.1)]
     best = None
-    print("\ncross-validation on the training half (5 folds x 4):")
-    for scheme in schemes:
-        for l2 in l2s:
-            s = cv_score(train, feats, l2, scheme)
-            # Select on what the PandaLM-style targets reward: natural accuracy and shorter-won accuracy.
-            crit = 0.5 * s["all"] + 0.25 * s["natural"] + 0.25 * s["short"]
-            print(f"  {scheme:17s} l2={l2:<6} all {s['all']:.3f} natural {s['natural']:.3f} adversarial {s['adv']:.3f} shorter-won {s['short']:.3f}")
-            if best is None or crit > best[0]: best = (crit, scheme, l2)
-    _, scheme, l2 = best
-    print(f"chosen: {scheme}, l2={l2}")
-    X, y = matrix(train, feats); scale = X.std(axis=0) + 1e-9
-    beta = fit(X / scale, y, weights_for(train, scheme), l2)
-    raw = beta / scale
-    print("\nweights (raw units: multiply the signal difference):")
-    for f, b, r in sorted(zip(feats, beta, raw), key=lambda t: -abs(t[1])):
-        print(f"  {f:24s} standardized {b:+.3f}   raw {r:+.5f}")
-    Xt, yt = matrix(test, feats)
-    ok = list((predict(beta, Xt, scale) > 0.5) == (yt > 0.5))
-    print("\nheld-out half:")
-    report("combined (signals judge)", ok, test)
-    report("always longer", [r["longer_wins"] for r in test], test)
-    vok = [((r["vlp"]["ab"][0] - r["vlp"]["ab"][1]) > 0) == ((r["vlp"]["ba"][1] - r["vlp"]["ba"][0]) > 0) and
-           (((r["vlp"]["ab"][0] - r["vlp"]["ab"][1]) > 0) == (r["y"] > 0.5)) for r in test]
-    report("log-prob verdict, both orders", vok, test)
-    print("\nYAML:\n  weights:")
-    for f, r in zip(feats, raw):
-        print(f"    {f}: {r:.6g}")
+    print("\ncross-validation on the fitting half (5 folds x 4), out-of-fold agreement:")
+    for set_name, names in SETS.items():
+      CONTENT = names
+      for l2 in l2s:
+        preds = cv_predictions(train, synthetic, l2, lams)
+        for lam in lams:
+            rows = [r for r, _ in preds[lam]]
+            ok = [(z > 0) == (r["y"] > 0.5) for r, z in preds[lam]]
+            m = metrics(ok, rows)
+            feasible = m["natural_shorter"][0] >= 0.40
+            if args.explore or lam in (0.0, 0.5, 1.0):
+                print(f"  {set_name:28s} l2={l2:<5} lam={lam:<4} {fmt({k: m[k] for k in ('all', 'natural', 'adversarial', 'natural_longer', 'natural_shorter', 'proxy')})}")
+            if feasible and (best is None or m["proxy"][0] > best[0]):
+                best = (m["proxy"][0], l2, lam, m, set_name)
+    _, l2, lam, m, set_name = best
+    CONTENT = SETS[set_name]
+    print(f"\nchosen: signals {set_name}, l2={l2}, lam={lam} (cross-validated proxy {m['proxy'][0]:.3f}, natural shorter-won {m['natural_shorter'][0]:.3f})")
+    weights = fit_content(train + synthetic, l2)
+    weights["log_words"] = lam
+    print("\nweights (multiply signal(first) - signal(second)):")
+    for n in CONTENT + ["log_words"]:
+        print(f"  {n:24s} {weights[n]:+.5f}")
+    z = logits(weights, test, lam)
+    print("\nheld-out half, once:")
+    print("  combined       ", fmt(metrics([(v > 0) == (r["y"] > 0.5) for v, r in zip(z, test)], test)))
+    wl = dict(weights); 
+    z0 = logits(weights, test, 0.0)
+    print("  combined lam=0 ", fmt(metrics([(v > 0) == (r["y"] > 0.5) for v, r in zip(z0, test)], test)))
+    print("  always longer  ", fmt(metrics([r["longer_wins"] for r in test], test)))
+    def verdict(r):
+        ab, ba = r["vlp"]["ab"], r["vlp"]["ba"]
+        first_ab, first_ba = ab[0] > ab[1], ba[1] > ba[0]   # output_1 preferred in each order
+        return None if first_ab != first_ba else first_ab
+    print("  log-prob 1/2   ", fmt(metrics([verdict(r) == (r["y"] > 0.5) for r in test], test)))
+    print("\nYAML weights:")
+    for n in CONTENT + ["log_words"]:
+        print(f"    {n}: {weights[n]:.4g}")
 
 if __name__ == "__main__":
     main()

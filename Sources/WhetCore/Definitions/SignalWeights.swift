@@ -11,7 +11,8 @@ public enum SignalName: String, CaseIterable, Codable, Sendable {
     case relevance
     /// The summed log-probability gain from the instruction over the whole response.
     case relevanceTotal = "relevance_total"
-    /// log-probability that the turn ends right after the response (finished, not cut off).
+    /// log-probability that the turn ends right after the response (finished, not cut off); -1.5 for a
+    /// response longer than the clip, whose end the model does not see.
     case ending
     /// Mean log-probability per token of the instruction given the response ("what was asked?").
     case backLikelihood = "back_likelihood"

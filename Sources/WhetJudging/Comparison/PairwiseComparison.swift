@@ -12,7 +12,8 @@
 /// `outputsA[i]` and `outputsB[i]` answer `examples[i]`. The judge sees the example's instruction (as
 /// the task rendered it), the reference where there is one, and the two outputs: never which prompt
 /// produced which. Identical outputs are a tie with no judge call. With a `ledger`, earlier judgments
-/// of the same pair are reused and new ones recorded. Progress goes to `progress`; nothing is printed.
+/// of the same pair are reused, and every judgment (new or reused) is recorded for this comparison.
+/// Progress goes to `progress`; nothing is printed.
 import Foundation
 import WhetCore
 import WhetStore
@@ -97,7 +98,10 @@ public enum PairwiseComparison {
     static func judgeOne(_ item: JudgeItem, judge: any PairwiseJudge, ledger: JudgmentLedger?) async throws -> (PairJudgment, Bool) {
         let key = PairKey.make(judge: judge.identity, item: item)
         if let ledger {
-            if let found = try await ledger.previous(key: key) { return (found, true) }
+            if let found = try await ledger.previous(key: key) {
+                try await ledger.record(key: key, exampleId: item.id, judgment: found)
+                return (found, true)
+            }
             var swappedItem = item
             swap(&swappedItem.outputA, &swappedItem.outputB)
             if let found = try await ledger.previous(key: PairKey.make(judge: judge.identity, item: swappedItem)) {

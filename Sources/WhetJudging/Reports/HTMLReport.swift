@@ -45,7 +45,7 @@ public enum HTMLReport {
         pre{white-space:pre-wrap;word-break:break-word;margin:0;font:13px/1.4 ui-monospace,Menlo,Consolas,monospace}
         .ex{border:1px solid #ddd;border-radius:6px;margin:12px 0;padding:8px 12px}.side{display:grid;grid-template-columns:1fr 1fr;gap:12px}
         .out{background:#fafafa;border:1px solid #e5e5e5;border-radius:4px;padding:8px}.win{border-color:#2e8b57;background:#f0faf3}
-        .verdict{font-weight:600}.reason{color:#444;font-size:13px}.small{font-size:12px;color:#666}
+        .verdict{font-weight:600}.reason{color:#444;font-size:13px;margin-top:8px}.reason pre{border-left:3px solid #ddd;padding-left:8px;margin-top:2px}.small{font-size:12px;color:#666}
         """
 
     static func chart(_ r: ComparisonReport) -> String {

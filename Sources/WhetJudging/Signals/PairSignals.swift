@@ -31,6 +31,10 @@ public struct SignalExtractor: Sendable {
             + "\(first)\n\n### Response 2:\n\(second)\n\n### Evaluation:\n"
     }
 
+    /// The ending signal of a response cut at the clip, where the true ending is not seen: the median
+    /// of unclipped responses' values on LLMBar (-1.56), so a cut says nothing either way.
+    public static let clippedEnding = -1.5
+
     public init(scorer: EngineScorer, embedder: SentenceEmbedder?, clipTokens: Int = 200) {
         self.scorer = scorer
         self.embedder = embedder
@@ -84,7 +88,7 @@ public struct SignalExtractor: Sendable {
                 .likelihood: n > 0 ? condSum / Double(n) : 0,
                 .priorLikelihood: n > 0 ? uncSum / Double(n) : 0,
                 .relevanceTotal: condSum - uncSum,
-                .ending: end.isEmpty ? 0 : cond.last!,
+                .ending: end.isEmpty ? 0 : (responses[i] == [first, second][i] ? cond.last! : Self.clippedEnding),
                 .backLikelihood: back[i],
                 .instructionSimilarity: similarity[0][i],
                 .referenceSimilarity: similarity[1][i],
