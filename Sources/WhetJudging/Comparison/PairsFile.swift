@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// One fixed pair to judge (`whet judge PAIRS.jsonl`): the instruction (with any input appended),
 /// two outputs, an optional reference answer and an optional human label.
@@ -22,7 +23,7 @@ public struct LabelledPair: Sendable, Equatable, Codable {
     }
 }
 
-public enum PairsFileError: LocalizedError, Equatable {
+public enum PairsFileError: UserFacingError, Equatable {
     case missing(path: String)
     case unreadable(path: String, reason: String)
     case badLine(path: String, line: Int, field: String, expected: String)

@@ -39,7 +39,7 @@ public struct ComparisonExample: Sendable, Equatable {
     }
 }
 
-public enum ComparisonError: LocalizedError, Equatable {
+public enum ComparisonError: UserFacingError, Equatable {
     case mismatchedCounts(a: Int, b: Int, examples: Int)
     case noExamples
 

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 import WhetProviders
 import WhetStore
 
@@ -108,7 +109,7 @@ public struct JudgeItem: Sendable, Equatable {
     }
 }
 
-public enum JudgingError: LocalizedError, Equatable {
+public enum JudgingError: UserFacingError, Equatable {
     case signalsNeedLocalModel(judge: String, model: String)
     case notPairwise(judge: String)
     case missingEmbeddings(reason: String)
