@@ -59,10 +59,14 @@ let package = Package(
         ]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
+        // Pairwise judges, head-to-head comparison, its statistics and reports (library for compare and optimize).
+        .target(name: "WhetJudging", dependencies: [
+            "WhetCore", "WhetStore", "WhetProviders", "WhetInference", "WhetEmbeddings", "WhetEvaluation",
+        ]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
-            "WhetEvaluation",
+            "WhetEvaluation", "WhetJudging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -80,6 +84,7 @@ let package = Package(
             "WhetServer", "WhetProviders", "WhetCore", "WhetStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "WhetJudgingTests", dependencies: ["WhetJudging", "WhetCore", "WhetStore", "WhetProviders"]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore", "WhetCore"]),
     ]
 )

@@ -11,6 +11,8 @@ public struct WhetCommand: AsyncParsableCommand {
             ServeCommand.self,
             RunsCommand.self,
             LineageCommand.self,
+            CompareCommand.self,
+            JudgeCommand.self,
             ValidateCommand.self,
             DebugCommand.self,
             LMCommand.self,

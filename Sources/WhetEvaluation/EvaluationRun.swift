@@ -76,7 +76,7 @@ public struct EvaluationRun: Sendable {
     }
 
     /// Sortable and unique enough for one machine: time plus random suffix.
-    static func newRunId() -> String {
+    public static func newRunId() -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")

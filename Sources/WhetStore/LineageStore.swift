@@ -214,6 +214,11 @@ public final class LineageStore: Sendable {
         try pool.read { db in try JudgmentRecord.filter(Column("runId") == run).order(Column("id")).fetchAll(db) }
     }
 
+    /// Judgments recorded under a pair key (by any run), oldest first.
+    public func judgments(pairKey: String) throws -> [JudgmentRecord] {
+        try pool.read { db in try JudgmentRecord.filter(Column("pairKey") == pairKey).order(Column("id")).fetchAll(db) }
+    }
+
     public func cachedCall(key: String) throws -> ModelCallRecord? {
         try pool.read { db in try ModelCallRecord.fetchOne(db, key: key) }
     }

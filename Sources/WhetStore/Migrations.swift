@@ -83,6 +83,14 @@ enum Migrations {
             }
             try db.create(index: "runs_status", on: "runs", columns: ["status"])
         }
+        m.registerMigration("v3-judgment-reuse") { db in
+            try db.alter(table: "judgments") { t in
+                t.add(column: "pairKey", .text)
+                t.add(column: "reason", .text)
+                t.add(column: "method", .text)
+            }
+            try db.create(index: "judgments_pairKey", on: "judgments", columns: ["pairKey"])
+        }
         return m
     }
 }

@@ -116,12 +116,19 @@ public struct JudgmentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var probability: Double?
     public var judge: String
     public var createdAt: Date
+    /// Hash of the judge's identity, the example as the judge saw it and both outputs: a later
+    /// comparison with the same key reuses the judgment instead of asking again.
+    public var pairKey: String?
+    public var reason: String?
+    /// How the verdict was read: logprobs | generated | unparsed | signals | scores | rubric | identical.
+    public var method: String?
 
     public init(id: Int64? = nil, runId: String, candidateA: Int64, candidateB: Int64, exampleId: String,
-                order: PairOrder, verdict: PairVerdict, probability: Double?, judge: String, createdAt: Date = Date()) {
+                order: PairOrder, verdict: PairVerdict, probability: Double?, judge: String, createdAt: Date = Date(),
+                pairKey: String? = nil, reason: String? = nil, method: String? = nil) {
         self.id = id; self.runId = runId; self.candidateA = candidateA; self.candidateB = candidateB
         self.exampleId = exampleId; self.order = order; self.verdict = verdict; self.probability = probability
-        self.judge = judge; self.createdAt = createdAt
+        self.judge = judge; self.createdAt = createdAt; self.pairKey = pairKey; self.reason = reason; self.method = method
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

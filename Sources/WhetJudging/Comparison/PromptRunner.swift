@@ -1,0 +1,63 @@
+import Foundation
+import WhetCore
+import WhetProviders
+
+/// Runs one compared prompt over a task's examples with the task model: label tasks by label
+/// log-probabilities, others by greedy generation, scored with the task's metric where the example
+/// has a reference. Examples run concurrently so the local engine batches them; calls go through
+/// the provider's response cache, so a rerun costs nothing.
+public struct PromptRunner: Sendable {
+    public struct Output: Sendable, Equatable {
+        public var exampleId: String
+        public var text: String
+        /// The metric's score; nil for judge-metric tasks and examples without a reference.
+        public var score: Double?
+        public var usage: TokenUsage
+        public var latency: Double
+    }
+
+    public let task: TaskFile
+    public let provider: any ModelProvider
+    public let parallelism: Int
+
+    public init(task: TaskFile, provider: any ModelProvider, parallelism: Int = 8) {
+        self.task = task
+        self.provider = provider
+        self.parallelism = max(1, parallelism)
+    }
+
+    public func outputs(_ prompt: ComparedPrompt, on examples: [Example], progress: StageCounter? = nil) async throws -> [Output] {
+        var results = [Output?](repeating: nil, count: examples.count)
+        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+            var next = 0
+            func add() {
+                let i = next
+                next += 1
+                group.addTask { (i, try await self.run(prompt, examples[i])) }
+            }
+            while next < min(parallelism, examples.count) { add() }
+            while let (i, output) = try await group.next() {
+                results[i] = output
+                progress?.advance()
+                if next < examples.count { add() }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    func run(_ prompt: ComparedPrompt, _ example: Example) async throws -> Output {
+        let messages = try prompt.messages(for: example, task: task)
+        let started = Date()
+        let text: String
+        let usage: TokenUsage
+        if case .label(let labels) = task.answer {
+            let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
+            (text, usage) = (choice.label, choice.usage)
+        } else {
+            let response = try await provider.complete(.chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)))
+            (text, usage) = (response.text, response.usage)
+        }
+        let score = task.metric == .judge ? nil : example.answer.map { Scorer(task: task).score(output: text, reference: $0) }
+        return Output(exampleId: example.id, text: text, score: score, usage: usage, latency: Date().timeIntervalSince(started))
+    }
+}
