@@ -61,10 +61,14 @@ let package = Package(
         ]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
+        // The optimizer: candidates, proposal and exemplar operators, readouts, search, the run loop.
+        .target(name: "WhetOptimizer", dependencies: [
+            "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings", "WhetEvaluation",
+        ]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
-            "WhetEvaluation",
+            "WhetEvaluation", "WhetOptimizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
@@ -81,5 +85,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore"]),
+        .testTarget(name: "WhetOptimizerTests", dependencies: [
+            "WhetOptimizer", "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings",
+        ]),
     ]
 )

@@ -12,14 +12,6 @@ func notLanded(_ command: String, _ issue: String) -> Error {
     UsageFailure(message: NotLanded(command: command, issue: issue).description)
 }
 
-struct OptimizeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "optimize", abstract: "Optimize a prompt for a task file (not landed yet).")
-    @Argument(help: "The task file.") var task: String?
-    @Flag(help: "Print machine-readable JSON.") var json = false
-    func run() async throws { throw notLanded("optimize", "the optimizer issue") }
-}
-
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare", abstract: "Compare two prompts head-to-head (not landed yet).")
@@ -35,14 +27,6 @@ struct CompressCommand: AsyncParsableCommand {
     @Argument var file: String?
     @Flag(help: "Print machine-readable JSON.") var json = false
     func run() async throws { throw notLanded("compress", "the compression issue") }
-}
-
-
-struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export a run's best prompt (not landed yet).")
-    @Argument var run: String?
-    func run() async throws { throw notLanded("export", "the optimizer issue") }
 }
 
 
