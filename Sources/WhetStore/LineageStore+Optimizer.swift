@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Writes and reads the optimizer needs: a run's candidates by their place in its
-/// sequence (so a resumed run finds what it already recorded), score updates, status.
+/// sequence (so a resumed run finds what it already recorded), score updates, the summary.
 extension LineageStore {
     public func candidate(run: String, ordinal: Int) throws -> CandidateRecord? {
         try pool.read { db in
@@ -47,13 +47,6 @@ extension LineageStore {
             guard !sets.isEmpty else { return }
             _ = arguments.append(contentsOf: [candidateId])
             try db.execute(sql: "UPDATE candidates SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
-        }
-    }
-
-    public func setRunStatus(_ id: String, status: String) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, finishedAt = NULL WHERE id = ?", arguments: [status, id])
-            if db.changesCount == 0 { throw StoreError.unknownRun(id) }
         }
     }
 

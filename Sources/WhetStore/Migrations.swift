@@ -75,10 +75,18 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        m.registerMigration("v2-run-ownership") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "ownerHost", .text)
+                t.add(column: "ownerPid", .integer)
+                t.add(column: "heartbeatAt", .datetime)
+            }
+            try db.create(index: "runs_status", on: "runs", columns: ["status"])
+        }
         // The optimizer's candidate: its full specification (format line, exemplar policy,
         // readout), its place in the run's sequence (resumed runs find it again), and its
         // score on the selection examples; the run's final summary.
-        m.registerMigration("optimizer-candidates") { db in
+        m.registerMigration("v3-optimizer-candidates") { db in
             try db.alter(table: "candidates") { t in
                 t.add(column: "ordinal", .integer)
                 t.add(column: "specJSON", .text).notNull().defaults(to: "{}")

@@ -18,10 +18,10 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         let lineage = try store.open()
         let record = try lineage.run(matching: run)
-        guard record.kind == "optimize" else { throw OptimizerError.notOptimizeRun(run: record.id, kind: record.kind) }
-        guard record.status == "finished", let bestId = record.bestCandidateId,
+        guard record.kind == .optimize else { throw OptimizerError.notOptimizeRun(run: record.id, kind: record.kind.rawValue) }
+        guard record.status == .finished, let bestId = record.bestCandidateId,
               let best = try lineage.candidates(run: record.id).first(where: { $0.id == bestId }) else {
-            throw ExportError.notFinished(run: record.id, status: record.status)
+            throw ExportError.notFinished(run: record.id, status: record.status.rawValue)
         }
         guard FileManager.default.fileExists(atPath: record.taskPath) else {
             throw OptimizerError.taskMissing(run: record.id, path: record.taskPath)
@@ -47,7 +47,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 }
 
-enum ExportError: LocalizedError {
+enum ExportError: UserFacingError {
     case notFinished(run: String, status: String)
 
     var errorDescription: String? {

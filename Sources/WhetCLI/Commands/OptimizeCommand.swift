@@ -24,9 +24,10 @@ struct OptimizeCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The task file (tasks/*.yaml). Not with --resume.") var task: String?
-    @Option(help: "The task model: local, a .gguf path, openai:NAME, ollama:NAME, URL#NAME (default: the task's).")
-    var model: String?
-    @Option(name: .customLong("optimizer-model"), help: "The model that writes instructions (default: the task model).")
+    @OptionGroup var models: ModelOptions
+    @Option(name: .customLong("optimizer-model"), help: ArgumentHelp(
+        "The model that writes instructions from the meta-prompts, in --model's grammar (default: the task model).",
+        valueName: "spec"))
     var optimizerModel: String?
     @Option(name: .customLong("budget-calls"), help: "Most requests to make (model calls and cache answers alike).")
     var budgetCalls: Int?
@@ -52,7 +53,8 @@ struct OptimizeCommand: AsyncParsableCommand {
         if resume != nil {
             var given: [String] = []
             if task != nil { given.append("TASK") }
-            if model != nil { given.append("--model") }
+            if models.model != nil { given.append("--model") }
+            if models.config != nil { given.append("--config") }
             if optimizerModel != nil { given.append("--optimizer-model") }
             if budgetCalls != nil || budgetTokens != nil || budgetUSD != nil || maxCandidates != nil { given.append("--budget-*") }
             if search != nil { given.append("--search") }
@@ -88,8 +90,10 @@ struct OptimizeCommand: AsyncParsableCommand {
         let config: OptimizerRunConfig
         if let resume {
             let record = try lineage.run(matching: resume)
-            guard record.kind == "optimize" else { throw OptimizerError.notOptimizeRun(run: record.id, kind: record.kind) }
-            guard record.status != "finished" else { throw OptimizerError.runFinished(run: record.id, status: record.status) }
+            guard record.kind == .optimize else { throw OptimizerError.notOptimizeRun(run: record.id, kind: record.kind.rawValue) }
+            guard record.status == .interrupted || record.status == .failed else {
+                throw OptimizerError.runFinished(run: record.id, status: record.status.rawValue)
+            }
             guard FileManager.default.fileExists(atPath: record.taskPath) else {
                 throw OptimizerError.taskMissing(run: record.id, path: record.taskPath)
             }
@@ -106,37 +110,38 @@ struct OptimizeCommand: AsyncParsableCommand {
             config = resumed
         } else {
             taskFile = try TaskFileParser.load(task!)
-            let overrides = SpendLimits(maxCalls: budgetCalls, maxTokens: budgetTokens, maxCostUSD: budgetUSD,
-                                        maxSeconds: maxMinutes.map { $0 * 60 }, maxCandidates: maxCandidates)
-            let settings = OptimizerSettings(seed: seed, limits: SpendLimits(task: taskFile.budget, overrides: overrides),
+            let overrides = Budget(maxCalls: budgetCalls, maxTokens: budgetTokens, maxCandidates: maxCandidates,
+                                   maxCostUSD: budgetUSD, maxSeconds: maxMinutes.map { $0 * 60 })
+            let settings = OptimizerSettings(seed: seed, limits: taskFile.budget.overridden(by: overrides),
                                              dimensions: try dimensions(), parallelism: parallel)
-            config = OptimizerRunConfig(settings: settings, model: model ?? EvalCommand.specifier(taskFile.model),
-                                        optimizerModel: optimizerModel,
+            config = OptimizerRunConfig(settings: settings, model: models.model, optimizerModel: optimizerModel,
+                                        configPath: models.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                                         promptsDirectory: prompts ?? PromptsDirectory.find(near: taskFile.path))
             runId = RunID.make()
         }
 
-        let limits = config.settings.limits
-        let ledgerBudget = WhetProviders.Budget(maxCostUSD: limits.maxCostUSD, maxTokens: limits.maxTokens)
-        let taskModel = try ProviderFactory.makeProvider(spec: config.model, cachePath: store.path, ledger: UsageLedger(budget: ledgerBudget))
+        // The ledgers refuse what the run's own accounting would refuse first: a safety net.
+        let ledgerBudget = Budget(maxCalls: config.settings.limits.maxCalls, maxTokens: config.settings.limits.maxTokens,
+                                  maxCostUSD: config.settings.limits.maxCostUSD)
+        let options = try ModelOptions.resolved(model: config.model, config: config.configPath)
+        let taskModel = try options.provider(default: taskFile.model, budget: ledgerBudget, store: lineage)
         let proposer = try config.optimizerModel.map {
-            try ProviderFactory.makeProvider(spec: $0, cachePath: store.path, ledger: UsageLedger(budget: ledgerBudget))
+            try ModelOptions.resolved(model: $0, config: config.configPath).provider(default: nil, budget: ledgerBudget, store: lineage)
         }
         let models = OptimizerModels(task: taskModel, proposer: proposer, taskPrice: taskModel.price,
                                      proposerPrice: proposer?.price ?? taskModel.price,
                                      ledgers: [taskModel.ledger] + (proposer.map { [$0.ledger] } ?? []))
         let embedder = try SentenceEmbedder(directory: try ModelLocator.defaultEmbeddingDirectory())
         let metaPrompts = try MetaPrompts.load(directory: config.promptsDirectory)
-        let view = OptimizeProgressView(enabled: !output.json)
+        let bar = ProgressBar(enabled: !output.json)
         let optimizer = try Optimizer(task: taskFile, models: models, embedder: embedder, prompts: metaPrompts, store: lineage,
-                                      config: config, runId: runId, resumed: resume != nil, events: { view.handle($0) })
+                                      config: config, runId: runId, resumed: resume != nil, progress: bar.sink)
         if resume != nil {
             try RunRecorder(store: lineage, runId: runId).resume()
         } else {
             try RunRecorder(store: lineage, runId: runId).createRun(task: taskFile, model: taskModel.modelName, config: config)
         }
         let summary = try await optimizer.run()
-        view.finish()
 
         var exported: String?
         if !noExport, let directory = config.promptsDirectory ?? PromptsDirectory.find(near: taskFile.path) {

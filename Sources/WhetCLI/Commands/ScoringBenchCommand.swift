@@ -21,8 +21,8 @@ struct ScoringBenchCommand: AsyncParsableCommand {
         let taskFile = try TaskFileParser.load(task)
         let examples = split == "train" ? taskFile.data.train : taskFile.data.dev
         let box = BackendBox()
-        let provider = try ProviderFactory.makeProvider(spec: "local", cachePath: nil, cachePolicy: .disabled, loadLocal: { path in
-            let b = try LlamaEngineBackend(path: try ProviderFactory.ggufPath(path))
+        let provider = try ProviderFactory.makeProvider(spec: .embeddedDefault, cache: nil, cachePolicy: .disabled, loadLocal: { path in
+            let b = try LlamaEngineBackend(path: try path ?? ModelLocator.defaultGGUF().path)
             box.backend = b
             return b
         })

@@ -42,11 +42,11 @@ public enum InstructionMutation: String, CaseIterable, Codable, Sendable {
         case .stepByStep:
             guard task.answer.typeName != "label", !c.instruction.lowercased().contains("step by step") else { return nil }
             c.instruction += " Think step by step, then give the final answer on the last line."
-            c.maxTokens = max(c.maxTokens ?? 0, 192)
+            c.maxTokens = max(c.maxTokens ?? task.maxTokens, 192)
         case .outputFormat:
             guard c.formatLine == nil else { return nil }
             c.formatLine = Self.formatLine(task: task, candidate: c)
-            if case .label = task.answer {} else { c.maxTokens = min(c.maxTokens ?? GenerationLength.default(for: task), 24) }
+            if case .label = task.answer {} else { c.maxTokens = min(c.maxTokens ?? task.maxTokens, 24) }
         case .positiveThinking:
             let opener = Self.openers[variant % Self.openers.count]
             let closer = Self.closers[(variant / Self.openers.count + variant) % Self.closers.count]

@@ -38,11 +38,6 @@ final class Arm {
         return dev.reduce(0) { $0 + $1.score } / Double(dev.count)
     }
 
-    func report() -> CandidateReport {
-        CandidateReport(id: id, ordinal: ordinal, operatorName: operatorName, summary: candidate.summary, score: score,
-                        examples: selectionScores.count)
-    }
-
     /// Higher score first; on a tie the shorter prompt, then the earlier candidate.
     static func ranked(_ arms: [Arm], by key: (Arm) -> Double) -> [Arm] {
         arms.sorted { a, b in

@@ -9,7 +9,7 @@ extension Optimizer {
     /// seed and the chosen prompt are scored once on test.
     func finish(seed: Arm) async throws -> OptimizationSummary {
         phase = "finals"
-        emitProgress()
+        await emitProgress()
         let others = arms.filter { $0.ordinal != 0 && !$0.selection.isEmpty }
         let furthest = others.map(\.selection.count).max() ?? 0
         let seedOnSame = seed.selectionScores.prefix(furthest)
@@ -17,10 +17,10 @@ extension Optimizer {
         let finalists = Array(Arm.ranked(others.filter { $0.selection.count == furthest && $0.score > seedScore }, by: \.score)
             .prefix(settings.finalists))
 
-        seed.dev = try await evaluate(seed, on: dev, split: "dev", force: true)
+        seed.dev = try await evaluate(seed, on: dev, split: .dev, force: true)
         var evaluated: [(arm: Arm, test: PairedTest)] = []
         for arm in finalists {
-            guard let results = try await evaluate(arm, on: dev, split: "dev", force: false) else { continue }
+            guard let results = try await evaluate(arm, on: dev, split: .dev, force: false) else { continue }
             arm.dev = results
             evaluated.append((arm, PairedTest(challenger: results.map(\.score), seed: seed.dev!.map(\.score))))
         }
@@ -31,10 +31,10 @@ extension Optimizer {
         let challengerTest = challenger.flatMap { c in evaluated.first { $0.arm === c }?.test }
 
         phase = "test"
-        emitProgress()
+        await emitProgress()
         scorer.unseal()
-        seed.test = try await evaluate(seed, on: test, split: "test", force: true)
-        if chosen !== seed { chosen.test = try await evaluate(chosen, on: test, split: "test", force: true) }
+        seed.test = try await evaluate(seed, on: test, split: .test, force: true)
+        if chosen !== seed { chosen.test = try await evaluate(chosen, on: test, split: .test, force: true) }
 
         let summary = try await summarise(seed: seed, chosen: chosen, significant: chosen !== seed,
                                           challenger: challenger, challengerTest: challengerTest, alpha: alpha)
@@ -44,20 +44,20 @@ extension Optimizer {
 
     /// Scores an arm on a split with its readout and records it. Nil when the budget does
     /// not allow it (never for `force`d evaluations, whose calls the search kept in reserve).
-    func evaluate(_ arm: Arm, on examples: [Example], split: String, force: Bool) async throws -> [ScoredExample]? {
+    func evaluate(_ arm: Arm, on examples: [Example], split: Split, force: Bool) async throws -> [ScoredExample]? {
         let estimate = try scorer.estimate(arm.candidate, on: examples)
         if let reason = account.exceeded(by: estimate), !(force && reason.hasPrefix("time")) {
-            if force { throw OptimizerError.internalState("the \(split) evaluation the search reserved does not fit (\(reason))") }
-            emit(.note("finalist c\(arm.id) not scored on \(split): \(reason)"))
+            if force { throw OptimizerError.internalState("the \(split.rawValue) evaluation the search reserved does not fit (\(reason))") }
+            emit(.note("finalist c\(arm.id) not scored on \(split.rawValue): \(reason)"))
             return nil
         }
         let (raw, spend) = try await scorer.score(arm.candidate, on: examples)
         account.add(spend)
         let results = relabel(raw, arm.candidate.readout ?? Readout.seed(labels: scorer.labels ?? []), examples: examples)
         let mean = results.reduce(0) { $0 + $1.score } / Double(max(1, results.count))
-        try recorder.recordScores(arm, new: results, split: split, dev: split == "dev" ? mean : nil,
-                                  test: split == "test" ? mean : nil)
-        emitProgress()
+        try recorder.recordScores(arm, new: results, split: split, dev: split == .dev ? mean : nil,
+                                  test: split == .test ? mean : nil)
+        await emitProgress()
         return results
     }
 
@@ -69,14 +69,7 @@ extension Optimizer {
                                         test: SplitScore(scores: (arm.test ?? []).map(\.score)),
                                         prompt: PromptExport.text(arm.candidate, task: task), spec: arm.candidate)
         }
-        var calls = 0, hits = 0
-        var seenLedgers = Set<ObjectIdentifier>()
-        for ledger in models.ledgers where seenLedgers.insert(ObjectIdentifier(ledger)).inserted {
-            for usage in await ledger.all().values {
-                calls += usage.calls
-                hits += usage.cacheHits
-            }
-        }
+        let (calls, hits) = await ledgerCounts()
         let verdict: String
         if significant, let t = challengerTest, challenger === chosen {
             verdict = String(format: "significant gain on dev: %+.3f over the seed (one-sided p = %.4f < %.4f); chosen: %@",

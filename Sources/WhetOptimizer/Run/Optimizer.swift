@@ -43,7 +43,7 @@ public final class Optimizer {
     let selection: [Example]
     let dev: [Example]
     let test: [Example]
-    let emit: @Sendable (OptimizerEvent) -> Void
+    let emit: ProgressSink
     let resumed: Bool
 
     var account: SpendAccount
@@ -64,7 +64,7 @@ public final class Optimizer {
 
     public init(task: TaskFile, models: OptimizerModels, embedder: SentenceEmbedder, prompts: MetaPrompts,
                 store: LineageStore, config: OptimizerRunConfig, runId: String, resumed: Bool = false,
-                events: @escaping @Sendable (OptimizerEvent) -> Void = { _ in }) throws {
+                progress: @escaping ProgressSink = { _ in }) throws {
         guard task.metric != .judge else { throw OptimizerError.needsJudge(task: task.path) }
         guard !task.data.train.isEmpty else { throw OptimizerError.noExamples(task: task.path, split: "train") }
         guard !task.data.dev.isEmpty else { throw OptimizerError.noExamples(task: task.path, split: "dev") }
@@ -75,7 +75,7 @@ public final class Optimizer {
         self.runId = runId
         self.settings = config.settings
         self.resumed = resumed
-        self.emit = events
+        self.emit = progress
         rng = SeededGenerator(seed: config.settings.seed)
         let shuffled = task.data.train.shuffled(using: &rng)
         let selectionCount = min(settings.selectionSize, max(1, shuffled.count / 2))
@@ -102,10 +102,11 @@ public final class Optimizer {
     public func run() async throws -> OptimizationSummary {
         do {
             let summary = try await runSteps()
-            emit(.finished(summary))
+            emit(.finished(status: "finished"))
             return summary
         } catch {
             recorder.fail()
+            emit(.finished(status: "failed"))
             throw error
         }
     }
@@ -114,7 +115,8 @@ public final class Optimizer {
         let seed = Arm(ordinal: 0, candidate: Candidate.seed(for: task), operatorName: "seed", parents: [], round: 0,
                        fixedReadout: true)
         try plan(seed: seed.candidate)
-        emit(.started(run: runId, task: task.name, resumed: resumed, plannedCalls: plannedCalls))
+        emit(.note("\(resumed ? "resuming" : "optimizing") \(task.name): run \(runId), \(selection.count) selection, "
+            + "\(sampler.pool.count) pool, \(dev.count) dev, \(test.count) test examples; about \(plannedCalls) requests planned"))
         try add(seed)
 
         phase = "seed"
@@ -184,7 +186,7 @@ public final class Optimizer {
                             tokens: devCost.tokens + 2 * testCost.tokens, costUSD: devCost.costUSD + 2 * testCost.costUSD)
         if let reason = account.exceeded(by: minimum), !reason.hasPrefix("time") {
             throw OptimizerError.budgetTooSmall(
-                limit: settings.limits.description,
+                limit: settings.limits.summary,
                 evaluation: "one evaluation of the seed prompt on the \(dev.count) dev examples costs \(devCost.calls) calls and about "
                     + "\(devCost.tokens) tokens" + (devCost.costUSD > 0 ? String(format: " ($%.4f)", devCost.costUSD) : ""),
                 needed: "\(minimum.calls) calls and about \(minimum.tokens) tokens (the seed on dev, the seed and the chosen "
@@ -254,10 +256,10 @@ public final class Optimizer {
         let before = arm.selection.count
         arm.selection = Array(memo[key]!.prefix(n))
         rescore(arm)
-        try recorder.recordScores(arm, new: Array(arm.selection[before...]), split: "train", selection: true)
-        emit(.candidate(arm.report()))
+        try recorder.recordScores(arm, new: Array(arm.selection[before...]), split: .train, selection: true)
+        emit(.candidate(id: arm.id, operatorName: arm.operatorName, score: arm.score))
         updateBest()
-        emitProgress()
+        await emitProgress()
     }
 
     /// Label tasks: re-choose the readout on the results so far (nested cross-validation)
@@ -307,14 +309,27 @@ public final class Optimizer {
         let full = arms.filter { $0.selection.count == selection.count }
         guard let top = Arm.ranked(full, by: \.score).first, top.ordinal != bestOrdinal else { return }
         bestOrdinal = top.ordinal
-        emit(.newBest(top.report()))
+        emit(.best(id: top.id, score: top.score))
     }
 
-    func emitProgress() {
-        let best = bestOrdinal.flatMap { o in arms.first { $0.ordinal == o }?.score }
-        emit(.progress(OptimizerProgress(phase: phase, calls: account.spent.calls, plannedCalls: plannedCalls,
-                                         tokens: account.spent.tokens, costUSD: account.spent.costUSD,
-                                         seconds: account.seconds, bestScore: best)))
+    /// The stage (requests against the plan) and what the run has spent: model calls and cache
+    /// hits from the ledgers, tokens and cost as the run counts them.
+    func emitProgress() async {
+        plannedCalls = max(plannedCalls, account.spent.calls)
+        emit(.stage(name: phase, done: account.spent.calls, total: plannedCalls))
+        let (calls, hits) = await ledgerCounts()
+        emit(.spend(calls: calls, cacheHits: hits, tokens: account.spent.tokens, costUSD: account.spent.costUSD))
+    }
+
+    /// Model calls and cache hits over every ledger the run's providers write to.
+    func ledgerCounts() async -> (calls: Int, cacheHits: Int) {
+        var calls = 0, hits = 0
+        var seen = Set<ObjectIdentifier>()
+        for ledger in models.ledgers where seen.insert(ObjectIdentifier(ledger)).inserted {
+            calls += await ledger.spentCalls
+            hits += await ledger.cacheHits
+        }
+        return (calls, hits)
     }
 
     // MARK: - Successive halving

@@ -1,7 +1,8 @@
 import Foundation
+import WhetCore
 
 /// What stops an optimisation run before it starts or while it runs, with what to do about it.
-public enum OptimizerError: LocalizedError, Equatable {
+public enum OptimizerError: UserFacingError, Equatable {
     case noExamples(task: String, split: String)
     case budgetTooSmall(limit: String, evaluation: String, needed: String)
     case unknownRun(String)

@@ -1,33 +1,9 @@
 import Foundation
 import WhetCore
 
-/// Hard limits on one run. Calls, tokens and cost count every request the run makes,
-/// whether the model or the response cache answers it, so the same seed takes the same
-/// path whatever the cache holds; the run never asks for a call that would cross a limit.
-public struct SpendLimits: Codable, Hashable, Sendable {
-    public var maxCalls: Int?
-    public var maxTokens: Int?
-    public var maxCostUSD: Double?
-    public var maxSeconds: Double?
-    public var maxCandidates: Int?
-
-    public init(maxCalls: Int? = nil, maxTokens: Int? = nil, maxCostUSD: Double? = nil, maxSeconds: Double? = nil,
-                maxCandidates: Int? = nil) {
-        self.maxCalls = maxCalls
-        self.maxTokens = maxTokens
-        self.maxCostUSD = maxCostUSD
-        self.maxSeconds = maxSeconds
-        self.maxCandidates = maxCandidates
-    }
-
-    /// The task file's `budget:` with any command-line limit in its place.
-    public init(task: WhetCore.Budget, overrides: SpendLimits) {
-        self.init(maxCalls: overrides.maxCalls ?? task.maxCalls, maxTokens: overrides.maxTokens ?? task.maxTokens,
-                  maxCostUSD: overrides.maxCostUSD ?? task.maxCostUSD, maxSeconds: overrides.maxSeconds ?? task.maxSeconds,
-                  maxCandidates: overrides.maxCandidates ?? task.maxCandidates)
-    }
-
-    public var description: String {
+extension Budget {
+    /// The limits in words, for errors and reports.
+    public var summary: String {
         var parts: [String] = []
         if let maxCalls { parts.append("\(maxCalls) calls") }
         if let maxTokens { parts.append("\(maxTokens) tokens") }
@@ -50,7 +26,9 @@ public enum SearchDimension: String, Codable, CaseIterable, Sendable {
 /// Everything that decides a run's path, stored with the run so `--resume` repeats it.
 public struct OptimizerSettings: Codable, Hashable, Sendable {
     public var seed: UInt64
-    public var limits: SpendLimits
+    /// Calls, tokens and cost count every request the run makes, whether the model or the
+    /// response cache answers it, so the same seed takes the same path whatever the cache holds.
+    public var limits: Budget
     public var dimensions: [SearchDimension]
     /// Train examples set aside to rank candidates on (the rest are the exemplar pool).
     public var selectionSize: Int
@@ -63,7 +41,7 @@ public struct OptimizerSettings: Codable, Hashable, Sendable {
     /// Candidates when neither the task nor the command line caps them.
     public var defaultCandidates: Int
 
-    public init(seed: UInt64 = 0, limits: SpendLimits = SpendLimits(), dimensions: [SearchDimension] = SearchDimension.allCases,
+    public init(seed: UInt64 = 0, limits: Budget = .unlimited, dimensions: [SearchDimension] = SearchDimension.allCases,
                 selectionSize: Int = 96, finalists: Int = 3, alpha: Double = 0.05, parallelism: Int = 16,
                 defaultCandidates: Int = 16) {
         self.seed = seed

@@ -5,14 +5,19 @@ import WhetStore
 /// What a run stores to be resumed: its settings and the model specs it was started with.
 public struct OptimizerRunConfig: Codable, Hashable, Sendable {
     public var settings: OptimizerSettings
-    public var model: String
+    /// `--model` as given (nil: the task file's model, which the task's hash pins).
+    public var model: String?
     public var optimizerModel: String?
+    /// `--config`: the model configuration the specs may name.
+    public var configPath: String?
     public var promptsDirectory: String?
 
-    public init(settings: OptimizerSettings, model: String, optimizerModel: String?, promptsDirectory: String?) {
+    public init(settings: OptimizerSettings, model: String?, optimizerModel: String?, configPath: String?,
+                promptsDirectory: String?) {
         self.settings = settings
         self.model = model
         self.optimizerModel = optimizerModel
+        self.configPath = configPath
         self.promptsDirectory = promptsDirectory
     }
 
@@ -43,12 +48,13 @@ public struct RunRecorder: Sendable {
 
     public func createRun(task: TaskFile, model: String, config: OptimizerRunConfig) throws {
         try store.createRun(RunRecord(
-            id: runId, kind: "optimize", taskName: task.name, taskPath: task.path,
+            id: runId, kind: .optimize, taskName: task.name, taskPath: task.path,
             taskHash: try Self.taskHash(path: task.path), model: model, seed: Int64(bitPattern: config.settings.seed),
             configJSON: config.json()))
     }
 
-    public func resume() throws { try store.setRunStatus(runId, status: "running") }
+    /// Takes the interrupted run over in this process.
+    public func resume() throws { try store.claimRun(runId) }
 
     func record(_ arm: Arm, parents: [Int64]) throws -> Int64 {
         let c = arm.candidate
@@ -61,7 +67,7 @@ public struct RunRecorder: Sendable {
         return id
     }
 
-    func recordScores(_ arm: Arm, new results: [ScoredExample], split: String, selection: Bool = false,
+    func recordScores(_ arm: Arm, new results: [ScoredExample], split: Split, selection: Bool = false,
                       dev: Double? = nil, test: Double? = nil) throws {
         let evaluations = results.map { r in
             EvaluationRecord(candidateId: arm.id, exampleId: r.exampleId, split: split, output: r.output, score: r.score,
@@ -76,11 +82,11 @@ public struct RunRecorder: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try store.recordSummary(runId, summaryJSON: String(decoding: try encoder.encode(summary), as: UTF8.self))
-        try store.finishRun(runId, status: "finished", bestCandidateId: bestId, bestDevScore: summary.best.dev.mean,
+        try store.finishRun(runId, status: .finished, bestCandidateId: bestId, bestDevScore: summary.best.dev.mean,
                             testScore: summary.best.test.mean)
     }
 
-    func fail() { try? store.finishRun(runId, status: "failed", bestCandidateId: nil, bestDevScore: nil, testScore: nil) }
+    func fail() { try? store.finishRun(runId, status: .failed, bestCandidateId: nil, bestDevScore: nil, testScore: nil) }
 
     static func verbalizers(_ c: Candidate) -> String {
         guard let readout = c.readout else { return "[]" }

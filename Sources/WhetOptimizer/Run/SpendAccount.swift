@@ -1,14 +1,15 @@
 import Foundation
+import WhetCore
 
 /// A run's spending against its limits. Every check is made before the requests it covers,
 /// with the same pessimistic estimates the provider's ledger makes, plus what the final
 /// dev and test evaluations will need, so the search stops in time for them.
 public struct SpendAccount: Sendable {
-    public let limits: SpendLimits
+    public let limits: Budget
     public private(set) var spent = Spend()
     public let started: Date
 
-    public init(limits: SpendLimits, started: Date = Date()) {
+    public init(limits: Budget, started: Date = Date()) {
         self.limits = limits
         self.started = started
     }

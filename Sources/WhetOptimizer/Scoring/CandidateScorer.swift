@@ -58,7 +58,7 @@ public final class CandidateScorer: @unchecked Sendable {
 
     func request(_ candidate: Candidate, _ example: Example) throws -> ProviderRequest {
         let messages = try layout.messages(candidate, fields: example.fields, exemplars: exemplars(candidate, for: example))
-        return .chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: candidate.maxTokens ?? GenerationLength.default(for: task)))
+        return .chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: candidate.maxTokens ?? task.maxTokens))
     }
 
     /// The pre-call estimate of a batch, as the provider's ledger reckons it: about 3
@@ -138,18 +138,6 @@ public final class CandidateScorer: @unchecked Sendable {
         if fixed.neighbours > 0 { fixed.neighbours = 0 }
         let (results, spend) = try await score(fixed, on: examples)
         return (results.compactMap(\.words), spend)
-    }
-}
-
-/// Answer lengths for generation when a candidate sets none: room for worked numeric
-/// answers and free-text overlap metrics, a short answer otherwise.
-public enum GenerationLength {
-    public static func `default`(for task: TaskFile) -> Int {
-        switch task.metric {
-        case .numeric: return 160
-        case .tokenF1, .contains, .judge: return 96
-        default: return 32
-        }
     }
 }
 

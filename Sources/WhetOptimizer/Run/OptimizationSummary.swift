@@ -1,40 +1,6 @@
 import Foundation
 import WhetEvaluation
 
-/// What a run reports while it works; the CLI draws a progress bar from these and the
-/// server streams them. The library never prints.
-public enum OptimizerEvent: Sendable {
-    case started(run: String, task: String, resumed: Bool, plannedCalls: Int)
-    case phase(String)
-    case progress(OptimizerProgress)
-    /// A candidate's score on the selection examples changed (new candidate or longer evaluation).
-    case candidate(CandidateReport)
-    /// The best candidate on the selection examples changed.
-    case newBest(CandidateReport)
-    case note(String)
-    case finished(OptimizationSummary)
-}
-
-public struct OptimizerProgress: Sendable, Equatable {
-    public var phase: String
-    /// Requests so far (model and cache), and the plan's total.
-    public var calls: Int
-    public var plannedCalls: Int
-    public var tokens: Int
-    public var costUSD: Double
-    public var seconds: Double
-    public var bestScore: Double?
-}
-
-public struct CandidateReport: Codable, Sendable, Equatable {
-    public var id: Int64
-    public var ordinal: Int
-    public var operatorName: String
-    public var summary: String
-    public var score: Double
-    public var examples: Int
-}
-
 /// A prompt's result on one split, with its 95% interval (Wilson's for 0/1 scores).
 public struct SplitScore: Codable, Sendable, Equatable {
     public var mean: Double
