@@ -7,10 +7,12 @@ public struct WhetCommand: AsyncParsableCommand {
         abstract: "Optimize, compare and compress LLM prompts, on your CPU or any OpenAI-compatible endpoint.",
         version: WhetVersion.string,
         subcommands: [
+            OptimizeCommand.self,
             EvalCommand.self,
             ServeCommand.self,
             RunsCommand.self,
             LineageCommand.self,
+            ExportCommand.self,
             ValidateCommand.self,
             DebugCommand.self,
             LMCommand.self,

@@ -3,10 +3,11 @@ import WhetCore
 import WhetProviders
 
 extension Optimizer {
-    /// The finals: the best candidates on the selection examples are scored on dev beside
-    /// the seed; one replaces the seed only if a paired test on the dev examples says it is
-    /// better beyond the noise (one-sided, the level split over the finalists). Then the
-    /// seed and the chosen prompt are scored once on test.
+    /// The finals: the best candidates on the selection examples are scored beside the seed on
+    /// dev plus pool examples that took no part in ranking (and that no finalist shows as an
+    /// exemplar); one replaces the seed only if a paired test on those examples says it is
+    /// better beyond the noise (one-sided, the level split over the finalists). Then the seed
+    /// and the chosen prompt are scored once on test.
     func finish(seed: Arm) async throws -> OptimizationSummary {
         phase = "finals"
         await emitProgress()
@@ -17,13 +18,25 @@ extension Optimizer {
         let finalists = Array(Arm.ranked(others.filter { $0.selection.count == furthest && $0.score > seedScore }, by: \.score)
             .prefix(settings.finalists))
 
-        seed.dev = try await evaluate(seed, on: dev, split: .dev, force: true)
+        let shown = Set(finalists.flatMap { $0.candidate.exemplars.map(\.id) })
+        let extra = confirmationCount == 0 ? [] : Array(sampler.pool.filter { !shown.contains($0.id) }.prefix(confirmationCount))
+        var seedConfirmation = try await evaluate(seed, on: dev, split: .dev, force: true)!
+        seed.dev = seedConfirmation
+        if !finalists.isEmpty && !extra.isEmpty {
+            seedConfirmation += try await evaluate(seed, on: extra, split: .train, force: true)!
+        }
         var evaluated: [(arm: Arm, test: PairedTest)] = []
         for arm in finalists {
-            guard let results = try await evaluate(arm, on: dev, split: .dev, force: false) else { continue }
-            arm.dev = results
-            evaluated.append((arm, PairedTest(challenger: results.map(\.score), seed: seed.dev!.map(\.score))))
+            guard let onDev = try await evaluate(arm, on: dev, split: .dev, force: false) else { continue }
+            arm.dev = onDev
+            var results = onDev
+            if !extra.isEmpty {
+                guard let more = try await evaluate(arm, on: extra, split: .train, force: false) else { continue }
+                results += more
+            }
+            evaluated.append((arm, PairedTest(challenger: results.map(\.score), seed: seedConfirmation.map(\.score))))
         }
+        confirmationSize = seedConfirmation.count
         let alpha = settings.alpha / Double(max(1, evaluated.count))
         let winners = evaluated.filter { $0.test.significant(at: alpha) }.map(\.arm)
         let chosen = Arm.ranked(winners, by: \.devMean).first ?? seed
@@ -72,13 +85,15 @@ extension Optimizer {
         let (calls, hits) = await ledgerCounts()
         let verdict: String
         if significant, let t = challengerTest, challenger === chosen {
-            verdict = String(format: "significant gain on dev: %+.3f over the seed (one-sided p = %.4f < %.4f); chosen: %@",
-                             t.meanDifference, t.pValue, alpha, chosen.operatorName)
+            verdict = String(format: "significant gain: %+.3f over the seed on %d dev and unused train examples "
+                             + "(paired, one-sided p = %.4f < %.4f); chosen: %@",
+                             t.meanDifference, t.count, t.pValue, alpha, chosen.operatorName)
         } else if significant {
             verdict = "significant gain on dev over the seed; chosen: \(chosen.operatorName)"
         } else if let c = challenger, let t = challengerTest {
-            verdict = String(format: "no significant gain on dev: the best finalist (%@) scored %+.3f against the seed, "
-                             + "one-sided p = %.3f (needs < %.4f); the seed prompt stays", c.operatorName, t.meanDifference, t.pValue, alpha)
+            verdict = String(format: "no significant gain: the best finalist (%@) scored %+.3f against the seed on %d dev "
+                             + "and unused train examples, one-sided p = %.3f (needs < %.4f); the seed prompt stays",
+                             c.operatorName, t.meanDifference, t.count, t.pValue, alpha)
         } else {
             verdict = "no significant gain: no candidate beat the seed on the selection examples; the seed prompt stays"
         }

@@ -59,6 +59,8 @@ public final class Optimizer {
     var bestOrdinal: Int?
     var stopReason: String?
     var candidateLimit = 0
+    /// Examples of the final paired test (dev and unused pool examples).
+    var confirmationSize = 0
     /// Candidates a proposal step already evaluated (the exemplar bandit's picks).
     var pendingArms: [Arm] = []
 
@@ -93,6 +95,7 @@ public final class Optimizer {
         proposer = InstructionProposer(provider: models.proposer, prompts: prompts, task: task, price: models.proposerPrice)
         recorder = RunRecorder(store: store, runId: runId)
         account = SpendAccount(limits: settings.limits)
+        try plan(seed: Candidate.seed(for: task))
     }
 
     var isLabelTask: Bool { scorer.labels != nil }
@@ -114,7 +117,6 @@ public final class Optimizer {
     private func runSteps() async throws -> OptimizationSummary {
         let seed = Arm(ordinal: 0, candidate: Candidate.seed(for: task), operatorName: "seed", parents: [], round: 0,
                        fixedReadout: true)
-        try plan(seed: seed.candidate)
         emit(.note("\(resumed ? "resuming" : "optimizing") \(task.name): run \(runId), \(selection.count) selection, "
             + "\(sampler.pool.count) pool, \(dev.count) dev, \(test.count) test examples; about \(plannedCalls) requests planned"))
         try add(seed)
@@ -162,10 +164,14 @@ public final class Optimizer {
         return total
     }
 
-    var finalCalls: Int { (settings.finalists + 1) * dev.count + 2 * test.count }
+    /// Pool examples the finals may add to dev for the paired test (at most).
+    var confirmationCount: Int { min(settings.confirmationSize, sampler.pool.count == selection.count ? 0 : sampler.pool.count) }
+
+    var finalCalls: Int { (settings.finalists + 1) * (dev.count + confirmationCount) + 2 * test.count }
 
     /// Sizes the run to the budget: as many candidates as the call limit allows (up to the
-    /// task's or the command line's cap), or an error if not even the seed's evaluation fits.
+    /// task's or the command line's cap), or an error, before anything is recorded, if not even
+    /// the seed's evaluation fits.
     func plan(seed: Candidate) throws {
         let cap = max(1, settings.limits.maxCandidates ?? settings.defaultCandidates)
         let perCandidateExtra = isLabelTask ? 3 : 0

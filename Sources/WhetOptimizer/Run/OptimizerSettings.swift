@@ -34,6 +34,9 @@ public struct OptimizerSettings: Codable, Hashable, Sendable {
     public var selectionSize: Int
     /// Candidates that reach the full dev evaluation.
     public var finalists: Int
+    /// Pool examples (train, never used for ranking) added to dev for the paired test, so a
+    /// few points' gain can be told from noise; none that a finalist shows as an exemplar.
+    public var confirmationSize: Int
     /// One-sided level of the paired test against the seed (split over the finalists).
     public var alpha: Double
     /// Examples in flight at once.
@@ -42,13 +45,14 @@ public struct OptimizerSettings: Codable, Hashable, Sendable {
     public var defaultCandidates: Int
 
     public init(seed: UInt64 = 0, limits: Budget = .unlimited, dimensions: [SearchDimension] = SearchDimension.allCases,
-                selectionSize: Int = 96, finalists: Int = 3, alpha: Double = 0.05, parallelism: Int = 16,
+                selectionSize: Int = 96, finalists: Int = 3, confirmationSize: Int = 200, alpha: Double = 0.05, parallelism: Int = 16,
                 defaultCandidates: Int = 16) {
         self.seed = seed
         self.limits = limits
         self.dimensions = dimensions
         self.selectionSize = selectionSize
         self.finalists = finalists
+        self.confirmationSize = confirmationSize
         self.alpha = alpha
         self.parallelism = parallelism
         self.defaultCandidates = defaultCandidates
