@@ -28,7 +28,7 @@ struct OperatorTests {
         #expect(InstructionMutation.role.apply(to: seed, task: t)?.instruction
                 == "You are an expert at classifying a movie-review snippet as positive or negative. Classify the sentiment. Be careful.")
         #expect(InstructionMutation.shorten.apply(to: seed, task: t)?.instruction == "Classify the sentiment.")
-        #expect(InstructionMutation.outputFormat.apply(to: seed, task: t)?.formatLine == "Answer with only one of: positive or negative.")
+        #expect(InstructionMutation.outputFormat.apply(to: seed, task: t)?.formatLine == "Answer with one of: positive, negative.")
         #expect(InstructionMutation.stepByStep.apply(to: seed, task: t) == nil)
         let positive = InstructionMutation.positiveThinking.apply(to: seed, task: t, variant: 1)!
         #expect(positive.instruction.hasPrefix("You are as smart as ChatGPT.") && positive.instruction.contains("Be careful."))

@@ -23,7 +23,20 @@ public struct ExemplarSampler: Sendable {
     }
 
     public func random(k: Int, words: [String: String], using rng: inout SeededGenerator) -> [Exemplar] {
-        Array(pool.shuffled(using: &rng).prefix(k)).map { exemplar($0, words) }
+        Self.copyNotLast(Array(pool.shuffled(using: &rng).prefix(k)).map { exemplar($0, words) })
+    }
+
+    /// An exemplar whose answer repeats its input (an uncountable noun's plural) teaches the
+    /// model to copy its input when it comes last: move another one to the end.
+    static func copyNotLast(_ set: [Exemplar]) -> [Exemplar] {
+        func copies(_ e: Exemplar) -> Bool {
+            let answer = AnswerText.normalize(e.answer)
+            return e.fields.values.contains { AnswerText.normalize($0) == answer }
+        }
+        guard let last = set.last, copies(last), let swap = set.lastIndex(where: { !copies($0) }) else { return set }
+        var result = set
+        result.swapAt(swap, result.count - 1)
+        return result
     }
 
     /// Label tasks: the same number of each label (as near as k allows), labels alternating

@@ -64,8 +64,7 @@ public enum InstructionMutation: String, CaseIterable, Codable, Sendable {
         switch task.answer {
         case .label(let labels):
             let words = labels.map { candidate.answerWords[$0.label] ?? $0.label }
-            let list = words.count == 2 ? "\(words[0]) or \(words[1])" : words.joined(separator: ", ")
-            return "Answer with only one of: \(list)."
+            return "Answer with one of: \(words.joined(separator: ", "))."
         case .number: return "Answer with the final number only."
         case .regex, .text: return "Answer with the answer only, no explanation."
         }

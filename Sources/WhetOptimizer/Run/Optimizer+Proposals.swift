@@ -47,62 +47,91 @@ extension Optimizer {
 
     // MARK: - Round 1: from the seed
 
+    /// Round 1 proposals from the seed, best bets first (the filter keeps the earliest of
+    /// near-duplicates). Label tasks: the model already knows them, so the seed's prompt with a
+    /// chosen readout, a format line and rewordings come first and exemplars (which mostly
+    /// shift the label prior) last. Generation tasks: exemplars first, per-input nearest
+    /// neighbours at the head, then several random sets.
     func firstRound() async throws -> [Proposal] {
         let seedArm = arms[0]
         let seed = seedArm.candidate
         var out: [Proposal] = []
         func add(_ c: Candidate?, _ name: String) { if let c { out.append(Proposal(candidate: c, operatorName: name, parents: [seedArm])) } }
         let words = seed.answerWords
-        let isNumeric = task.metric == .numeric
-
-        if isLabelTask && settings.allows(.readout) { add(seed, "readout") }
-        if settings.allows(.exemplars) {
-            for k in isLabelTask ? [4, 8] : [4, 8] {
-                var c = seed
-                c.exemplars = isLabelTask ? sampler.balanced(k: k, words: words, using: &rng) : sampler.random(k: k, words: words, using: &rng)
-                add(c, isLabelTask ? "balanced-\(k)-shot" : "random-\(k)-shot")
-            }
-            var nn = seed
-            nn.neighbours = 4
-            add(nn, "nearest-4")
-            var diverse = seed
-            diverse.exemplars = sampler.diverse(k: isLabelTask ? 4 : 8, words: words, vectors: try poolVectors(), using: &rng)
-            add(diverse, "mmr-\(diverse.exemplars.count)-shot")
-        }
-        if settings.allows(.instructions) {
-            add(InstructionMutation.outputFormat.apply(to: seed, task: task), "output-format")
-            add(InstructionMutation.role.apply(to: seed, task: task), "role")
-            if isNumeric { add(InstructionMutation.stepByStep.apply(to: seed, task: task), "step-by-step") }
-            add(InstructionMutation.positiveThinking.apply(to: seed, task: task, variant: Int(settings.seed % 4)), "positive-thinking")
-            add(InstructionMutation.shorten.apply(to: seed, task: task), "shorten")
-        }
-        if settings.allows(.exemplars) {
+        let exemplars = settings.allows(.exemplars), instructions = settings.allows(.instructions)
+        func shots(_ k: Int) -> Candidate {
             var c = seed
-            c.exemplars = isLabelTask ? sampler.balanced(k: 4, words: words, using: &rng) : sampler.random(k: 2, words: words, using: &rng)
-            add(c, isLabelTask ? "balanced-4-shot" : "random-2-shot")
-            var nn8 = seed
-            nn8.neighbours = 8
-            add(nn8, "nearest-8")
-            if !isLabelTask {
-                var more = seed
-                more.exemplars = sampler.random(k: 4, words: words, using: &rng)
-                add(more, "random-4-shot")
-            }
+            c.exemplars = isLabelTask ? sampler.balanced(k: k, words: words, using: &rng) : sampler.random(k: k, words: words, using: &rng)
+            return c
         }
-        if settings.allows(.instructions) && settings.allows(.exemplars) {
-            if var c = InstructionMutation.outputFormat.apply(to: seed, task: task) {
-                c.exemplars = isLabelTask ? sampler.balanced(k: 4, words: words, using: &rng) : sampler.random(k: 4, words: words, using: &rng)
-                add(c, "output-format+\(c.exemplars.count)-shot")
-            }
+        func nearest(_ k: Int) -> Candidate {
+            var c = seed
+            c.neighbours = k
+            return c
         }
-        if settings.allows(.instructions) {
-            for instruction in try await induce(from: seed, samples: 3) {
-                var c = seed
-                c.instruction = instruction
-                add(c, "ape")
+        func mutation(_ m: InstructionMutation, variant: Int = 0) -> Candidate? { m.apply(to: seed, task: task, variant: variant) }
+        let induced = instructions ? try await induce(from: seed, samples: 3) : []
+
+        if isLabelTask {
+            if settings.allows(.readout) { add(seed, "readout") }
+            if instructions {
+                add(mutation(.outputFormat), "output-format")
+                add(describing(seed), "task-description")
+                add(mutation(.role), "role")
+                add(mutation(.positiveThinking, variant: Int(settings.seed % 4)), "positive-thinking")
+                for instruction in induced.prefix(2) { add(reworded(seed, instruction), "ape") }
             }
+            if exemplars {
+                add(shots(sampler.labels?.count ?? 2), "balanced-\(sampler.labels?.count ?? 2)-shot")
+                add(shots(4), "balanced-4-shot")
+                add(nearest(4), "nearest-4")
+            }
+            if instructions {
+                add(mutation(.shorten), "shorten")
+                for instruction in induced.dropFirst(2) { add(reworded(seed, instruction), "ape") }
+            }
+            if exemplars {
+                var diverse = seed
+                diverse.exemplars = sampler.diverse(k: 4, words: words, vectors: try poolVectors(), using: &rng)
+                add(diverse, "mmr-4-shot")
+                add(shots(8), "balanced-8-shot")
+            }
+        } else {
+            if exemplars {
+                add(nearest(8), "nearest-8")
+                add(shots(4), "random-4-shot")
+                add(shots(8), "random-8-shot")
+                add(shots(4), "random-4-shot")
+                add(nearest(4), "nearest-4")
+                var diverse = seed
+                diverse.exemplars = sampler.diverse(k: 8, words: words, vectors: try poolVectors(), using: &rng)
+                add(diverse, "mmr-8-shot")
+            }
+            if instructions {
+                for instruction in induced { add(reworded(seed, instruction), "ape") }
+                add(describing(seed), "task-description")
+                add(mutation(.role), "role")
+                if task.metric == .numeric { add(mutation(.stepByStep), "step-by-step") }
+                add(mutation(.positiveThinking, variant: Int(settings.seed % 4)), "positive-thinking")
+                add(mutation(.outputFormat), "output-format")
+                add(mutation(.shorten), "shorten")
+            }
+            if exemplars { add(shots(2), "random-2-shot") }
         }
         return out
+    }
+
+    func reworded(_ c: Candidate, _ instruction: String) -> Candidate {
+        var copy = c
+        copy.instruction = instruction
+        return copy
+    }
+
+    /// The task file's description as the instruction, when it says something the seed does not.
+    func describing(_ c: Candidate) -> Candidate? {
+        let description = task.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !description.isEmpty, description != c.instruction else { return nil }
+        return reworded(c, description)
     }
 
     func poolVectors() throws -> [String: [Float]] {

@@ -142,11 +142,11 @@ public final class Optimizer {
 
     // MARK: - Planning
 
-    /// Rung sizes on the selection examples: an eighth, a quarter, a half, all (at least 8).
+    /// Rung sizes on the selection examples: a quarter, a half, all (at least 8).
     var rungs: [Int] {
         let n = selection.count
         var sizes: [Int] = []
-        for divisor in [8, 4, 2, 1] {
+        for divisor in [4, 2, 1] {
             let size = min(n, max(8, n / divisor))
             if sizes.last != size { sizes.append(size) }
         }

@@ -45,7 +45,7 @@ public struct OptimizerSettings: Codable, Hashable, Sendable {
     public var defaultCandidates: Int
 
     public init(seed: UInt64 = 0, limits: Budget = .unlimited, dimensions: [SearchDimension] = SearchDimension.allCases,
-                selectionSize: Int = 96, finalists: Int = 3, confirmationSize: Int = 200, alpha: Double = 0.05, parallelism: Int = 16,
+                selectionSize: Int = 96, finalists: Int = 2, confirmationSize: Int = 200, alpha: Double = 0.05, parallelism: Int = 16,
                 defaultCandidates: Int = 16) {
         self.seed = seed
         self.limits = limits

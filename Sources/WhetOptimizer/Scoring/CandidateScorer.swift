@@ -51,9 +51,9 @@ public final class CandidateScorer: @unchecked Sendable {
         guard let neighbours, let embeddings else { throw OptimizerError.internalState("nearest-neighbour exemplars need embeddings") }
         let vector = try embeddings.vectors(for: [example])[0]
         let mapping = candidate.answerWords
-        return neighbours.neighbours(of: vector, excluding: example.id, k: candidate.neighbours).map {
+        return ExemplarSampler.copyNotLast(neighbours.neighbours(of: vector, excluding: example.id, k: candidate.neighbours).map {
             Exemplar($0, answerWords: mapping, labels: labels)
-        }
+        })
     }
 
     func request(_ candidate: Candidate, _ example: Example) throws -> ProviderRequest {
