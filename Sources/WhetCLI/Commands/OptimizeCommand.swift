@@ -109,14 +109,16 @@ struct OptimizeCommand: AsyncParsableCommand {
             if let maxMinutes { resumed.settings.limits.maxSeconds = maxMinutes * 60 }
             config = resumed
         } else {
-            taskFile = try TaskFileParser.load(task!)
+            // Absolute, so that `--resume` finds the file (and checks its hash) from any directory.
+            taskFile = try TaskFileParser.load(URL(fileURLWithPath: task!).standardizedFileURL.path)
             let overrides = Budget(maxCalls: budgetCalls, maxTokens: budgetTokens, maxCandidates: maxCandidates,
                                    maxCostUSD: budgetUSD, maxSeconds: maxMinutes.map { $0 * 60 })
             let settings = OptimizerSettings(seed: seed, limits: taskFile.budget.overridden(by: overrides),
                                              dimensions: try dimensions(), parallelism: parallel)
             config = OptimizerRunConfig(settings: settings, model: models.model, optimizerModel: optimizerModel,
                                         configPath: models.config.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
-                                        promptsDirectory: prompts ?? PromptsDirectory.find(near: taskFile.path))
+                                        promptsDirectory: (prompts ?? PromptsDirectory.find(near: taskFile.path))
+                                            .map { URL(fileURLWithPath: $0).standardizedFileURL.path })
             runId = RunID.make()
         }
 

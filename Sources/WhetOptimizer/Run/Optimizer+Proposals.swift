@@ -166,7 +166,6 @@ extension Optimizer {
         func add(_ c: Candidate?, _ name: String, _ parents: [Arm]) {
             if let c { out.append(Proposal(candidate: c, operatorName: name, parents: parents)) }
         }
-        let words = best.candidate.answerWords
         if settings.allows(.exemplars) && best.candidate.exemplars.count > 1 {
             for order in sampler.reorderings(of: best.candidate.exemplars, count: 2, using: &rng) {
                 var c = best.candidate
