@@ -111,8 +111,7 @@ def run_dspy(method, args, base, counter):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    finally:
-        RUNNING.remove(process)
+    RUNNING.remove(process)  # only once it has ended: an interrupt leaves it for main() to stop
     seconds, calls = time.time() - started, counter.snapshot() - before
     result = {"method": method, "seconds": round(seconds, 1), "calls": calls, "log": log.name}
     if os.path.exists(out) and os.path.getsize(out) > 0:
