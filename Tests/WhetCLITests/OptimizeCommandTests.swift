@@ -120,13 +120,45 @@ import WhetStore
         #expect(tiny.status == 2 && tiny.stderr.contains("too small for one evaluation") && tiny.stderr.contains("costs 10 calls"),
                 "\(tiny.stderr)")
         #expect(try LineageStore(path: db).runs().isEmpty)
-        let judged = try Whet.run(["optimize", "tasks/open_instructions.yaml", "--db", db], cwd: repoRoot)
-        #expect(judged.status == 2 && judged.stderr.contains("judg"), "\(judged.stderr)")
+        // An SPO-format task where no judges/pairwise.yaml sits beside its folder has no judge.
+        let spo = dir.appendingPathComponent("spo.yaml").path
+        try "prompt: Write a haiku.\nqa:\n  - question: rain\n  - question: sea\n  - question: snow\n"
+            .write(toFile: spo, atomically: true, encoding: .utf8)
+        let judged = try Whet.run(["optimize", spo, "--db", db], cwd: repoRoot)
+        #expect(judged.status == 2 && judged.stderr.contains("needs a judge file"), "\(judged.stderr)")
         let both = try Whet.run(["optimize", task, "--resume", "r-x", "--db", db], cwd: repoRoot)
         #expect(both.status != 0 && both.stderr.contains("--resume continues a run"), "\(both.stderr)")
         let missing = try Whet.run(["optimize", "tasks/nope.yaml", "--db", db], cwd: repoRoot)
         #expect(missing.status == 2 && missing.stderr.contains("tasks/nope.yaml"), "\(missing.stderr)")
         let notOptimize = try Whet.run(["export", "r-none", "--db", db], cwd: repoRoot)
         #expect(notOptimize.status == 2 && notOptimize.stderr.contains("no run 'r-none'"))
+    }
+
+    /// A judge-metric task (SPO's format, no reference answers): rounds of rewrites judged in both
+    /// orders against the incumbent, a verdict against the seed, test judged once, all recorded.
+    @Test func judgeMetricTaskRunsEndToEnd() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("l.sqlite").path
+        let result = try Whet.run(["optimize", "tasks/spo_haiku.yaml", "--max-candidates", "3", "--json", "--no-export", "--db", db],
+                                  cwd: repoRoot)
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try json(result.stdout)
+        let best = try #require(summary["best"] as? [String: Any])
+        let seed = try #require(summary["seed"] as? [String: Any])
+        let seedTest = try #require(seed["test"] as? [String: Any])
+        #expect((seedTest["n"] as? Int).map { $0 > 0 } == true)
+        // Win rates against the seed: the seed's own is one half unless another prompt was chosen.
+        if best["operator"] as? String == "seed" { #expect(seedTest["mean"] as? Double == 0.5) }
+        let store = try LineageStore(path: db)
+        let run = try #require(try store.runs().first)
+        #expect(run.status == .finished && run.kind == .optimize)
+        let candidates = try store.candidates(run: run.id)
+        #expect(candidates.count == 3)
+        for c in candidates where c.operatorName != "seed" {
+            let s = try #require(c.selectionScore, "candidate \(c.operatorName) was never judged")
+            #expect(s >= 0 && s <= 1)
+        }
+        #expect(try store.count("model_calls") > 3 * 2)
     }
 }

@@ -130,20 +130,32 @@ struct OptimizeCommand: AsyncParsableCommand {
         let proposer = try config.optimizerModel.map {
             try ModelOptions.resolved(model: $0, config: config.configPath).provider(default: nil, budget: ledgerBudget, store: lineage)
         }
+        let judge = try taskFile.metric == .judge ? makeJudge(taskFile, taskModel: taskModel, config: config,
+                                                               budget: ledgerBudget, store: lineage) : nil
         let models = OptimizerModels(task: taskModel, proposer: proposer, taskPrice: taskModel.price,
                                      proposerPrice: proposer?.price ?? taskModel.price,
-                                     ledgers: [taskModel.ledger] + (proposer.map { [$0.ledger] } ?? []))
-        let embedder = try SentenceEmbedder(directory: try ModelLocator.defaultEmbeddingDirectory())
+                                     ledgers: [taskModel.ledger] + (proposer.map { [$0.ledger] } ?? [])
+                                        + (judge.map { [$0.provider.ledger] } ?? []))
         let metaPrompts = try MetaPrompts.load(directory: config.promptsDirectory)
         let bar = ProgressBar(enabled: !output.json)
-        let optimizer = try Optimizer(task: taskFile, models: models, embedder: embedder, prompts: metaPrompts, store: lineage,
-                                      config: config, runId: runId, resumed: resume != nil, progress: bar.sink)
+        let start: () async throws -> OptimizationSummary
+        if let judge {
+            let optimizer = try JudgedOptimizer(task: taskFile, models: models, judge: judge.judge, prompts: metaPrompts,
+                                                store: lineage, config: config, runId: runId, resumed: resume != nil,
+                                                progress: bar.sink)
+            start = optimizer.run
+        } else {
+            let embedder = try SentenceEmbedder(directory: try ModelLocator.defaultEmbeddingDirectory())
+            let optimizer = try Optimizer(task: taskFile, models: models, embedder: embedder, prompts: metaPrompts, store: lineage,
+                                          config: config, runId: runId, resumed: resume != nil, progress: bar.sink)
+            start = optimizer.run
+        }
         if resume != nil {
             try RunRecorder(store: lineage, runId: runId).resume()
         } else {
             try RunRecorder(store: lineage, runId: runId).createRun(task: taskFile, model: taskModel.modelName, config: config)
         }
-        let summary = try await optimizer.run()
+        let summary = try await start()
 
         var exported: String?
         if !noExport, let directory = config.promptsDirectory ?? PromptsDirectory.find(near: taskFile.path) {
@@ -158,6 +170,20 @@ struct OptimizeCommand: AsyncParsableCommand {
         } else {
             print(OptimizeReport.text(summary, exported: exported, db: store.path))
         }
+    }
+}
+
+extension OptimizeCommand {
+    /// Judge-metric tasks: the task's judge file, asked through the task model's provider when
+    /// it names the same model, else through its own.
+    func makeJudge(_ task: TaskFile, taskModel: ManagedProvider, config: OptimizerRunConfig, budget: Budget,
+                   store: LineageStore) throws -> (judge: FileJudge, provider: ManagedProvider) {
+        guard let path = task.judge else { throw OptimizerError.needsJudge(task: task.path) }
+        let file = try JudgeFile.load(path)
+        let sameModel = config.model == nil && file.model == task.model
+        let provider = sameModel ? taskModel
+            : try ModelOptions.resolved(model: nil, config: config.configPath).provider(default: file.model, budget: budget, store: store)
+        return (try FileJudge(file: file, provider: provider, price: provider.price), provider)
     }
 }
 

@@ -67,7 +67,7 @@ public final class Optimizer {
     public init(task: TaskFile, models: OptimizerModels, embedder: SentenceEmbedder, prompts: MetaPrompts,
                 store: LineageStore, config: OptimizerRunConfig, runId: String, resumed: Bool = false,
                 progress: @escaping ProgressSink = { _ in }) throws {
-        guard task.metric != .judge else { throw OptimizerError.needsJudge(task: task.path) }
+        guard task.metric != .judge else { throw OptimizerError.internalState("\(task.path): judge-metric tasks are searched by JudgedOptimizer") }
         guard !task.data.train.isEmpty else { throw OptimizerError.noExamples(task: task.path, split: "train") }
         guard !task.data.dev.isEmpty else { throw OptimizerError.noExamples(task: task.path, split: "dev") }
         guard !task.data.test.isEmpty else { throw OptimizerError.noExamples(task: task.path, split: "test") }

@@ -13,6 +13,7 @@ public enum OptimizerError: UserFacingError, Equatable {
     case sealedExample(String)
     case metaPrompt(path: String, reason: String)
     case needsJudge(task: String)
+    case judgeUnsupported(path: String, reason: String)
     case internalState(String)
 
     public var errorDescription: String? {
@@ -36,7 +37,9 @@ public enum OptimizerError: UserFacingError, Equatable {
             return "example \(id) belongs to the held-out test split, which is scored only once, at the end"
         case .metaPrompt(let path, let reason): return "\(path): \(reason)"
         case .needsJudge(let task):
-            return "\(task): metric: judge tasks need the judging library, which this build does not include"
+            return "\(task): metric: judge needs a judge file (`judge: ../judges/pairwise.yaml` in the task file); "
+                + "judge-metric tasks are searched by pairwise judgments, not by a metric"
+        case .judgeUnsupported(let path, let reason): return "\(path): \(reason)"
         case .internalState(let what): return "optimizer: \(what)"
         }
     }
