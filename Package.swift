@@ -63,10 +63,14 @@ let package = Package(
         .target(name: "WhetJudging", dependencies: [
             "WhetCore", "WhetStore", "WhetProviders", "WhetInference", "WhetEmbeddings", "WhetEvaluation",
         ]),
+        // The optimizer: candidates, proposal and exemplar operators, readouts, search, the run loop.
+        .target(name: "WhetOptimizer", dependencies: [
+            "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings", "WhetEvaluation", "WhetJudging",
+        ]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
-            "WhetEvaluation", "WhetJudging",
+            "WhetEvaluation", "WhetJudging", "WhetOptimizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -86,5 +90,8 @@ let package = Package(
         ]),
         .testTarget(name: "WhetJudgingTests", dependencies: ["WhetJudging", "WhetCore", "WhetStore", "WhetProviders"]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore", "WhetCore"]),
+        .testTarget(name: "WhetOptimizerTests", dependencies: [
+            "WhetOptimizer", "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings",
+        ]),
     ]
 )

@@ -46,6 +46,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Model configuration YAML: endpoints, prices, a budget (see examples/endpoints.yaml).")
     var config: String?
 
+    /// The options as a stored run recorded them.
+    static func resolved(model: String?, config: String?) throws -> ModelOptions {
+        try parse((model.map { ["--model", $0] } ?? []) + (config.map { ["--config", $0] } ?? []))
+    }
+
     func configuration() throws -> ProvidersConfiguration {
         try config.map { try ProvidersConfiguration.load(path: $0) } ?? ProvidersConfiguration()
     }

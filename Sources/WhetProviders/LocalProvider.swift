@@ -74,8 +74,10 @@ public final class LocalProvider: ModelProvider {
         for (label, weight) in zip(labels, weights) { probabilities[label] = weight / total }
         let best = labels[logprobs.firstIndex(of: peak) ?? 0]
         let promptTokens = try backend.countTokens(prompt)
-        let labelTokens = try labels.reduce(0) { $0 + (try backend.countTokens($1)) }
+        let counts = try labels.map { try backend.countTokens($0) }
         return LabelChoice(label: best, probabilities: probabilities, method: .logprobs,
-                           usage: TokenUsage(promptTokens: promptTokens, completionTokens: labelTokens))
+                           usage: TokenUsage(promptTokens: promptTokens, completionTokens: counts.reduce(0, +)),
+                           logprobs: Dictionary(zip(labels, logprobs), uniquingKeysWith: { a, _ in a }),
+                           tokenCounts: Dictionary(zip(labels, counts), uniquingKeysWith: { a, _ in a }))
     }
 }

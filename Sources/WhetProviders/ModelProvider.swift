@@ -14,12 +14,20 @@ public struct LabelChoice: Codable, Hashable, Sendable {
     public var probabilities: [String: Double]
     public var method: LabelChoiceMethod
     public var usage: TokenUsage
+    /// Each label's total log-probability as the continuation, where the provider computes it exactly
+    /// (calibration and per-token means need the raw values, not the normalised ones).
+    public var logprobs: [String: Double]?
+    /// Tokens of each label, alongside `logprobs`.
+    public var tokenCounts: [String: Int]?
 
-    public init(label: String, probabilities: [String: Double], method: LabelChoiceMethod, usage: TokenUsage) {
+    public init(label: String, probabilities: [String: Double], method: LabelChoiceMethod, usage: TokenUsage,
+                logprobs: [String: Double]? = nil, tokenCounts: [String: Int]? = nil) {
         self.label = label
         self.probabilities = probabilities
         self.method = method
         self.usage = usage
+        self.logprobs = logprobs
+        self.tokenCounts = tokenCounts
     }
 }
 

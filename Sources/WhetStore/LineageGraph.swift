@@ -33,6 +33,7 @@ public struct LineageGraph: Sendable {
             guard let c = byId[id] else { return }
             let branch = top ? "" : (last ? "└─ " : "├─ ")
             var text = "c\(id) [\(c.operatorName), round \(c.round)]"
+            if let s = c.selectionScore, let n = c.selectionCount { text += String(format: " sel %.3f/%d", s, n) }
             if let d = c.devScore { text += String(format: " dev %.3f", d) }
             if let t = c.testScore { text += String(format: " test %.3f", t) }
             if run.bestCandidateId == id { text += " ★ best" }
@@ -53,6 +54,7 @@ public struct LineageGraph: Sendable {
         struct Node: Encodable {
             let id: Int64, parents: [Int64], operatorName: String, round: Int, instruction: String
             let exemplars: String, devScore: Double?, testScore: Double?
+            let selectionScore: Double?, selectionCount: Int?
         }
         struct Doc: Encodable {
             let run: RunRecord
@@ -61,7 +63,8 @@ public struct LineageGraph: Sendable {
         let nodes = candidates.compactMap { c -> Node? in
             guard let id = c.id else { return nil }
             return Node(id: id, parents: parents(of: id).sorted(), operatorName: c.operatorName, round: c.round,
-                        instruction: c.instruction, exemplars: c.exemplarsJSON, devScore: c.devScore, testScore: c.testScore)
+                        instruction: c.instruction, exemplars: c.exemplarsJSON, devScore: c.devScore, testScore: c.testScore,
+                        selectionScore: c.selectionScore, selectionCount: c.selectionCount)
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]

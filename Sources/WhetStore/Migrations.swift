@@ -91,6 +91,21 @@ enum Migrations {
             }
             try db.create(index: "judgments_pairKey", on: "judgments", columns: ["pairKey"])
         }
+        // The optimizer's candidate: its full specification (format line, exemplar policy,
+        // readout), its place in the run's sequence (resumed runs find it again), and its
+        // score on the selection examples; the run's final summary.
+        m.registerMigration("v4-optimizer-candidates") { db in
+            try db.alter(table: "candidates") { t in
+                t.add(column: "ordinal", .integer)
+                t.add(column: "specJSON", .text).notNull().defaults(to: "{}")
+                t.add(column: "selectionScore", .double)
+                t.add(column: "selectionCount", .integer)
+            }
+            try db.create(index: "candidates_run_ordinal", on: "candidates", columns: ["runId", "ordinal"], unique: true)
+            try db.alter(table: "runs") { t in
+                t.add(column: "summaryJSON", .text)
+            }
+        }
         return m
     }
 }

@@ -36,6 +36,8 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var ownerHost: String?
     public var ownerPid: Int64?
     public var heartbeatAt: Date?
+    /// The optimizer's final report (JSON), once the run has finished.
+    public var summaryJSON: String?
 
     public init(id: String, kind: RunKind, taskName: String, taskPath: String, taskHash: String, model: String,
                 seed: Int64, status: RunStatus = .running, configJSON: String = "{}", createdAt: Date = Date(),
@@ -61,13 +63,23 @@ public struct CandidateRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
     public var devScore: Double?
     public var testScore: Double?
     public var createdAt: Date
+    /// Position in the optimizer's sequence of candidates (nil for evaluation runs).
+    public var ordinal: Int?
+    /// The optimizer's full candidate (format line, exemplar policy, readout) as JSON.
+    public var specJSON: String
+    /// Mean score on the selection examples (train examples kept out of the exemplar pool).
+    public var selectionScore: Double?
+    public var selectionCount: Int?
 
     public init(id: Int64? = nil, runId: String, instruction: String, exemplarsJSON: String = "[]",
                 verbalizersJSON: String = "[]", operatorName: String, round: Int, devScore: Double? = nil,
-                testScore: Double? = nil, createdAt: Date = Date()) {
+                testScore: Double? = nil, createdAt: Date = Date(), ordinal: Int? = nil, specJSON: String = "{}",
+                selectionScore: Double? = nil, selectionCount: Int? = nil) {
         self.id = id; self.runId = runId; self.instruction = instruction; self.exemplarsJSON = exemplarsJSON
         self.verbalizersJSON = verbalizersJSON; self.operatorName = operatorName; self.round = round
         self.devScore = devScore; self.testScore = testScore; self.createdAt = createdAt
+        self.ordinal = ordinal; self.specJSON = specJSON; self.selectionScore = selectionScore
+        self.selectionCount = selectionCount
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

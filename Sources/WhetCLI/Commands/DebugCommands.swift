@@ -7,7 +7,7 @@ import WhetStore
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal test helpers.", shouldDisplay: false,
-        subcommands: [StoreWriterCommand.self])
+        subcommands: [StoreWriterCommand.self, ScoringBenchCommand.self])
 }
 
 struct StoreWriterCommand: AsyncParsableCommand {
