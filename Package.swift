@@ -59,12 +59,14 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Context compression (token- and sentence-level, question-aware) to a token budget.
+        .target(name: "WhetCompression", dependencies: ["WhetCore", "WhetInference", "WhetEmbeddings"]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
-            "WhetEvaluation",
+            "WhetEvaluation", "WhetCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
@@ -80,6 +82,7 @@ let package = Package(
             "WhetServer", "WhetProviders",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        .testTarget(name: "WhetCompressionTests", dependencies: ["WhetCompression", "WhetCore", "WhetInference"]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore"]),
     ]
 )

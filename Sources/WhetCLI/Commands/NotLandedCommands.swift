@@ -29,15 +29,6 @@ struct CompareCommand: AsyncParsableCommand {
     func run() async throws { throw notLanded("compare", "the comparison issue") }
 }
 
-struct CompressCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "compress", abstract: "Compress a long context document (not landed yet).")
-    @Argument var file: String?
-    @Flag(help: "Print machine-readable JSON.") var json = false
-    func run() async throws { throw notLanded("compress", "the compression issue") }
-}
-
-
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export a run's best prompt (not landed yet).")
