@@ -27,14 +27,13 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        // SIMD kernels that Swift SIMD could not bring to speed (see kernels.c).
+        // SIMD kernels for the engine's hot loops (integer block products, attention, the thread pool).
         .target(name: "CWhetKernels", cSettings: hotC),
 
         // Domain types and file formats: tasks, prompts, judges, errors.
         .target(name: "WhetCore", dependencies: [
             .product(name: "Yams", package: "Yams"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // The lineage store: runs, candidates, evaluations, judgments, call cache.
         .target(name: "WhetStore", dependencies: [
@@ -42,7 +41,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // In-process GGUF inference: reader, tensors, tokenizer, llama, engine.
-        .target(name: "WhetInference", dependencies: ["COpenBLAS", "CWhetKernels"],
+        .target(name: "WhetInference", dependencies: ["COpenBLAS", "CWhetKernels", "WhetCore"],
                 swiftSettings: hotSwift),
         // Sentence embeddings (BERT / all-MiniLM-L6-v2) and clustering.
         .target(name: "WhetEmbeddings", dependencies: ["COpenBLAS", "WhetCore"],
@@ -51,7 +50,6 @@ let package = Package(
         .target(name: "WhetProviders", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "CCurl",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
         ]),
         // `whet serve`: the local model behind an OpenAI-compatible HTTP API.
         .target(name: "WhetServer", dependencies: [
@@ -68,21 +66,23 @@ let package = Package(
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
             "WhetEvaluation", "WhetCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
 
         .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"]),
-        .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"]),
+        .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetInferenceTests", dependencies: ["WhetInference", "WhetCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetEmbeddingsTests", dependencies: ["WhetEmbeddings", "WhetCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore"]),
+        .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore", "WhetCore"]),
         .testTarget(name: "WhetServerTests", dependencies: [
-            "WhetServer", "WhetProviders",
+            "WhetServer", "WhetProviders", "WhetCore", "WhetStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WhetCompressionTests", dependencies: ["WhetCompression", "WhetCore", "WhetInference"]),
-        .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore"]),
+        .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore", "WhetCore"]),
     ]
 )

@@ -1,25 +1,11 @@
-// Decode kernels with per-block integer sums (EngineOptions.decodeArithmetic =
-// .blockSums, the default for generation steps).
-//
-// Why a second arithmetic: llama.cpp's AVX2 order (kernels_packed.c) keeps eight
-// int32 lanes per 32-element block and converts and fuses each lane into its own
-// float accumulator, so every (weight row, sequence, block) costs a dpbusd and an
-// FMA, and on Zen 4 both issue only on FP0/FP1 (measured: 8 dpbusd + 8 FMA take 8
-// cycles, as 16 of either). That is a floor of one cycle per (row, sequence,
-// block): about 4.6 ms of an 8-sequence step of SmolLM2-135M, against a budget of
-// ~7.5 ms for decoding 8 sequences at 4x the single-sequence rate.
-// Here the block's 32 products are summed as integers (exact, so their order does
-// not matter), and the sum is converted and scaled once:
+// Decode kernels with per-block integer sums (EngineOptions.decodeArithmetic = .blockSums, the
+// default for batched generation steps). Each block's 32 products are summed as integers (exact, so
+// order does not matter) and converted and scaled once, ggml's generic per-block formula:
 //     acc = fma((float)isum, dw * da, acc);  acc = fma(m, s, acc)  (Q4_1's minimum)
-// which is ggml's generic (scalar) per-block formula. Sixteen weight rows sit in the
-// sixteen lanes of a zmm, so each dpbusd serves 16 rows (the activation dword comes
-// as an embedded broadcast), each conversion and FMA 16 outputs, and no horizontal
-// sums remain. Measured (30 layers, 8 sequences, 2 threads): 2.9-3.2 ms against
-// 5.4-5.6 ms for the llama.cpp order; one sequence 2.2-2.4 ms against 2.5-2.7
-// (memory-bound either way).
-// Results differ from llama.cpp's AVX2 path in the last bits of each block sum; a
-// sequence's values do not depend on which other sequences share its batch, since
-// every (row, sequence) output takes the same operations for any batch size.
+// Sixteen weight rows sit in the sixteen lanes of a zmm, so each dpbusd serves 16 rows and no
+// horizontal sums remain; llama.cpp's AVX2 order needs a dpbusd and an FMA per (row, sequence, block),
+// which on two FP pipes caps batched decoding near 1.8x slower. Results differ from llama.cpp's AVX2
+// path in the last bits, but never depend on which other sequences share a batch.
 #include "whet_kernels.h"
 #include "kernels_common.h"
 #include <immintrin.h>
@@ -79,14 +65,8 @@ ATTR INLINE void group(const int t, const uint8_t *w, const int nblk, const int8
     const size_t unit = unit_bytes(t);
     for (int i = 0; i < nblk; i++) {
         const uint8_t *o = w + (size_t)i * unit;
-        // Eight units ahead into L1 and 32 ahead into L2: the hardware prefetcher alone
-        // left the loads waiting, and with only the L1 requests (whose miss buffers are
-        // few) eight sequences read the output matrix at ~20 GB/s while computing. With
-        // the L2 requests too, measured (2 threads, 5 interleaved rounds, medians):
-        // 49152x576 Q8_0, 8 sequences 3.35 -> 1.94 ns per (16 rows, block, sequence),
-        // 1 sequence 15.2 -> 14.4; 1536x576 Q4_1, 8 sequences 2.07 -> 1.97. In the engine
-        // (steps alternating with and without, 3 runs): 8 sequences 2.5-9% faster, one
-        // sequence 5-8%.
+        // Eight units ahead into L1 and 32 ahead into L2: L1 requests alone run out of miss
+        // buffers (the Q8_0 output matrix with 8 sequences: 1.9 instead of 3.4 ns per unit).
         for (size_t line = 0; line < unit; line += 64) {
             _mm_prefetch((const char *)o + 8 * unit + line, _MM_HINT_T0);
             _mm_prefetch((const char *)o + 32 * unit + line, _MM_HINT_T1);

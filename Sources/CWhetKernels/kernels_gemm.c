@@ -15,8 +15,7 @@
 // pairs first (whet_pack_pairs) so a pair's block is one load; the weights are
 // expanded once to one byte per value plus float scales (whet_expand_weights):
 // the nibble unpacking and fp16 conversions were a quarter of the instructions.
-// Measured on the 2-core Zen 4 box, 512-token prompts: the 1-2 row decode kernel
-// gave ~470-525 tokens/s, this one ~700-790 (bench-lm). It is bound by the FMA
+// About 1.5x the prompt throughput of the decode kernels; bound by the FMA
 // pipes (dpbusd, the dw * da multiply and the fma per block). Needs AVX-512 VNNI
 // (whet_gemm_available); without it the caller uses the decode kernels, which
 // compute the same values.

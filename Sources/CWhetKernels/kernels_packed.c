@@ -20,10 +20,8 @@
 // The register tile is R weight rows x B activation rows (R * B <= 16 f32
 // accumulators), so a batched decode step reads each weight block once for
 // every sequence and spends ~4 instructions per (row, sequence, block).
-// Measured (Zen 4, one thread, weights in cache): 0.37 ns per (row, sequence,
-// block) at 8 sequences, ~1.3 cycles, against 0.84 for kernels_quant.c; dpbusd +
-// convert + FMA per block lane set is the floor of this arithmetic, so a batched
-// step cannot get much cheaper without changing the summation order.
+// dpbusd + convert + FMA per block lane set is the floor of this arithmetic (~1.3
+// cycles per row x sequence x block on Zen 4), hence kernels_blocksum.c for batches.
 #include "whet_kernels.h"
 #include "kernels_common.h"
 #include <immintrin.h>
@@ -201,14 +199,9 @@ PACKED_ATTR INLINE void group_rows(const int t, const uint8_t *group, const int 
         const size_t group_bytes = (size_t)nblk * group_block_bytes(T);                                        \
         for (int g = g0; g < g1; g++) {                                                                        \
             const uint8_t *group = w + (size_t)g * group_bytes;                                                \
-            /* The tile passes read a group piecewise, which alone left them waiting on one */             \
-            /* miss after another. One row (memory-bound) asks for all of the group's lines */             \
-            /* at once. A batch (compute-bound) asks for the group three ahead one line per */             \
-            /* block step, spread through the tiles: a burst of the next group's lines at  */             \
-            /* once stalled on full miss buffers (a fifth of the kernel's samples sat on    */             \
-            /* the prefetch loop). Measured, 8 rows, 30 layers, 2 threads: 0.51 -> 0.43 ns  */             \
-            /* per (row, sequence, block). Prefetches never fault, so running past the end  */             \
-            /* of the matrix is harmless.                                                    */             \
+            /* One row (memory-bound) asks for all of the group's lines at once; a batch     */             \
+            /* (compute-bound) asks for the group three ahead, one line per block step, as a */             \
+            /* burst would stall on full miss buffers. Prefetching past the end is harmless. */             \
             if (nb == 1 || g == g0)                                                                            \
                 for (size_t o = 0; o < group_bytes; o += 64) _mm_prefetch((const char *)group + o, _MM_HINT_T0); \
             const char *prefetch = (const char *)group + 3 * group_bytes;                                      \

@@ -182,8 +182,7 @@ void whet_matmul_q(int t, const void *w, size_t row_bytes, int row_begin, int ro
                    __builtin_cpu_supports("avx512bw");
         if (getenv("WHET_NO_VNNI")) has_vnni = 0;
     }
-    // Measured (thread CPU time, 49152x576 Q8_0 lm_head): VNNI 4.5 ms vs AVX2 2.1 ms at
-    // one activation row, but 8.5 vs 9.1 ms at eight; Q4_1 prefers VNNI at both.
+    // Q8_0 with one activation row is faster on AVX2 (the lm_head: 2.1 vs 4.5 ms); all else on VNNI.
     if (has_vnni && !(t == 8 && nb == 1))
         rows_vnni(t, (const uint8_t *)w, row_bytes, row_begin, row_end, cols, xq, xd, xsq, xs, nb, out, ldo);
     else

@@ -29,8 +29,9 @@ public final class PromptCompressor: Sendable {
     /// Tokens of `text` in the scoring model's tokenizer (the unit of every budget).
     public func countTokens(_ text: String) -> Int { model.encode(text).count }
 
-    public func compress(_ request: CompressionRequest, progress: CompressionProgressSink? = nil) throws
-        -> CompressionResult {
+    /// Progress goes to `progress` as `.stage` events: "ranking" (context tokens embedded) and, in
+    /// token mode, "scoring" (candidate tokens scored by the language model).
+    public func compress(_ request: CompressionRequest, progress: ProgressSink? = nil) throws -> CompressionResult {
         let clock = Date()
         try Self.validate(request)
         let layout = try LayoutBuilder(options: request.structure, keep: request.keep).build(request.context)
@@ -57,10 +58,12 @@ public final class PromptCompressor: Sendable {
         let sentenceStarts = Self.sentenceTokenOffsets(layout, alignment)
         var stats = CompressionStats()
         let stageClock = Date()
+        progress?(.stage(name: "ranking", done: 0, total: n))
         let ranking = try ranker.rank(layout, question: question,
                                       nllCandidates: mode == .token ? request.tuning.questionNLLCandidates : 0) { done in
-            progress?(CompressionProgress(stage: .ranking, completed: sentenceStarts[done], total: n))
+            progress?(.stage(name: "ranking", done: sentenceStarts[done], total: n))
         }
+        progress?(.stage(name: "ranking", done: n, total: n))
         stats.rankingSeconds = Date().timeIntervalSince(stageClock)
         stats.modelTokens = ranking.modelTokens
         stats.modelCalls = ranking.modelTokens > 0 ? 1 : 0
@@ -72,9 +75,8 @@ public final class PromptCompressor: Sendable {
                                          question: question, tuning: request.tuning, target: target, count: count)
         var keep = mode == .sentence ? pipeline.sentenceMode()
             : try pipeline.tokenMode(stats: &stats) { done, total in
-                progress?(CompressionProgress(stage: .scoring, completed: done, total: total))
+                progress?(.stage(name: "scoring", done: done, total: total))
             }
-        progress?(CompressionProgress(stage: .selecting, completed: n, total: n))
         var warnings = JSONGuard(layout: layout, assembler: assembler).repair(&keep)
         let output = assembler.assemble(keep: keep, order: order)
         let compressedTokens = model.encode(output.text).count
@@ -82,7 +84,6 @@ public final class PromptCompressor: Sendable {
         if abs(rate / requestedRate - 1) > 0.1 {
             warnings.append(pipeline.missReason(keep: keep, compressedTokens: compressedTokens))
         }
-        progress?(CompressionProgress(stage: .done, completed: n, total: n))
         let seconds = Date().timeIntervalSince(clock)
         stats.selectingSeconds = seconds - stats.rankingSeconds - stats.scoringSeconds
         return CompressionResult(compressed: output.text, originalTokens: n, compressedTokens: compressedTokens,

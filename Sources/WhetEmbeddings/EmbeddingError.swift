@@ -1,8 +1,9 @@
 import Foundation
+import WhetCore
 
 /// Everything that can go wrong loading the embedding model or using its utilities.
 /// Each case names the file or input and what was expected, so the CLI can print it as is.
-public enum EmbeddingError: LocalizedError, Equatable {
+public enum EmbeddingError: UserFacingError, Equatable {
     case fileMissing(path: String)
     case unreadable(path: String, reason: String)
     case malformedSafetensors(path: String, reason: String)

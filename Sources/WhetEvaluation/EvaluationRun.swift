@@ -10,7 +10,7 @@ public struct EvaluationRun: Sendable {
         public var runId: String
         public var task: String
         public var model: String
-        public var split: String
+        public var split: Split
         public var summary: ScoreSummary
         public var promptTokens: Int
         public var completionTokens: Int
@@ -26,25 +26,26 @@ public struct EvaluationRun: Sendable {
         self.store = store
     }
 
-    public func run(candidate: PromptCandidate, split: String, examples: [Example], seed: Int64,
-                    showProgress: Bool) async throws -> Report {
+    /// Records the run as it goes: the store shows it `running` (or `interrupted` if this process
+    /// dies) until it is `finished` or `failed`. Progress goes to `progress`.
+    public func run(candidate: PromptCandidate, split: Split, examples: [Example], seed: Int64,
+                    progress: @escaping ProgressSink = { _ in }) async throws -> Report {
         guard !examples.isEmpty else { throw EvaluationError.emptySplit(split) }
         let task = evaluator.task
         let runId = Self.newRunId()
         let taskText = (try? String(contentsOfFile: task.path, encoding: .utf8)) ?? task.path
         try store.createRun(RunRecord(
-            id: runId, kind: "evaluate", taskName: task.name, taskPath: task.path,
+            id: runId, kind: .evaluate, taskName: task.name, taskPath: task.path,
             taskHash: SHA256.hex(Data(taskText.utf8)), model: evaluator.provider.modelName, seed: seed,
-            configJSON: #"{"split":"\#(split)","examples":\#(examples.count)}"#))
+            configJSON: #"{"split":"\#(split.rawValue)","examples":\#(examples.count)}"#))
         let started = Date()
-        let bar = ProgressBar(total: examples.count, label: "\(task.name) \(split)", enabled: showProgress)
+        let counter = StageCounter(name: "\(task.name) \(split.rawValue)", total: examples.count, sink: progress)
         let outcomes: [TaskEvaluator.Outcome]
         do {
-            outcomes = try await evaluator.evaluate(candidate, on: examples, progress: bar)
-            bar.finish()
+            outcomes = try await evaluator.evaluate(candidate, on: examples, progress: counter)
         } catch {
-            bar.finish()
-            try? store.finishRun(runId, status: "failed", bestCandidateId: nil, bestDevScore: nil, testScore: nil)
+            try? store.finishRun(runId, status: .failed, bestCandidateId: nil, bestDevScore: nil, testScore: nil)
+            progress(.finished(status: RunStatus.failed.rawValue))
             throw error
         }
         let summary = ScoreSummary(scores: outcomes.map(\.score))
@@ -55,16 +56,23 @@ public struct EvaluationRun: Sendable {
         }
         let c = try store.commitCandidate(
             CandidateRecord(runId: runId, instruction: candidate.instruction, exemplarsJSON: candidate.exemplarsJSON,
-                            operatorName: "seed", round: 0,
-                            devScore: split == "dev" ? summary.mean : nil, testScore: split == "test" ? summary.mean : nil),
+                            verbalizersJSON: Self.verbalizersJSON(task.answer), operatorName: "seed", round: 0,
+                            devScore: split == .dev ? summary.mean : nil, testScore: split == .test ? summary.mean : nil),
             parents: [], evaluations: evaluations)
-        try store.finishRun(runId, status: "finished", bestCandidateId: c.id,
-                            bestDevScore: split == "dev" ? summary.mean : nil, testScore: split == "test" ? summary.mean : nil)
+        try store.finishRun(runId, status: .finished, bestCandidateId: c.id,
+                            bestDevScore: split == .dev ? summary.mean : nil, testScore: split == .test ? summary.mean : nil)
+        progress(.finished(status: RunStatus.finished.rawValue))
         let seconds = Date().timeIntervalSince(started)
         return Report(runId: runId, task: task.name, model: evaluator.provider.modelName, split: split, summary: summary,
                       promptTokens: outcomes.reduce(0) { $0 + $1.usage.promptTokens },
                       completionTokens: outcomes.reduce(0) { $0 + $1.usage.completionTokens },
                       seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9))
+    }
+
+    /// The label words a label task's answers are read as; `[]` for other tasks.
+    static func verbalizersJSON(_ answer: AnswerFormat) -> String {
+        guard case .label(let labels) = answer, let data = try? JSONEncoder().encode(labels) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Sortable and unique enough for one machine: time plus random suffix.

@@ -26,8 +26,9 @@ public struct TaskEvaluator: Sendable {
         public var latency: Double
     }
 
+    /// Scores `candidate` on `examples`; `progress` counts finished examples.
     public func evaluate(_ candidate: PromptCandidate, on examples: [Example],
-                         progress: ProgressBar? = nil) async throws -> [Outcome] {
+                         progress: StageCounter? = nil) async throws -> [Outcome] {
         guard task.metric != .judge else { throw EvaluationError.needsJudge(task: task.path) }
         var outcomes = [Outcome?](repeating: nil, count: examples.count)
         try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
@@ -58,7 +59,7 @@ public struct TaskEvaluator: Sendable {
             output = choice.label
             usage = choice.usage
         } else {
-            let options = GenerationOptions(n: 1, temperature: 0, maxTokens: maxTokens)
+            let options = GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)
             let response = try await provider.complete(.chat(messages, options))
             output = response.text
             usage = response.usage
@@ -67,26 +68,17 @@ public struct TaskEvaluator: Sendable {
         return Outcome(example: example, output: output, score: score, usage: usage,
                        latency: Date().timeIntervalSince(started))
     }
-
-    /// Worked answers (GSM8K) need room to reason; short answers do not.
-    var maxTokens: Int {
-        switch task.metric {
-        case .numeric where task.instruction.lowercased().contains("step"): return 256
-        case .tokenF1, .contains: return 96
-        default: return 32
-        }
-    }
 }
 
-public enum EvaluationError: LocalizedError, Equatable {
+public enum EvaluationError: UserFacingError, Equatable {
     case needsJudge(task: String)
-    case emptySplit(String)
+    case emptySplit(Split)
 
     public var errorDescription: String? {
         switch self {
         case .needsJudge(let task):
             return "\(task): metric: judge tasks are scored by pairwise judgments (`whet compare`), not by `whet eval`"
-        case .emptySplit(let s): return "the \(s) split is empty"
+        case .emptySplit(let s): return "the \(s.rawValue) split is empty"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import WhetCore
 import WhetInference
 
 /// The in-process engine (`WhetInference.LlamaEngine`) as a `LocalModelBackend`. The engine is
@@ -13,7 +14,15 @@ public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
         self.engine = engine
     }
 
+    /// The engine on a GGUF file; nil opens the embedded default that `scripts/setup` installs.
+    public static func load(_ path: String?) throws -> LocalModelBackend {
+        try LlamaEngineBackend(path: try path ?? ModelLocator.defaultGGUF().path)
+    }
+
     public convenience init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ProviderError.localModel(reason: "\(path): no such GGUF file")
+        }
         do {
             self.init(engine: try LlamaEngine(modelURL: URL(fileURLWithPath: path)))
         } catch {
@@ -29,9 +38,7 @@ public final class LlamaEngineBackend: LocalModelBackend, @unchecked Sendable {
         guard let template = engine.tokenizer.chatTemplate else {
             throw ProviderError.localModel(reason: "\(modelName) has no chat template that Whetstone can render; use completions")
         }
-        // `.init` rather than the type name: the engine's ChatMessage is shadowed by ours here.
-        return template.render(messages.map { .init(role: $0.role, content: $0.content) },
-                               addGenerationPrompt: true)
+        return template.render(messages, addGenerationPrompt: true)
     }
 
     public func countTokens(_ text: String) throws -> Int { promptTokens(text).count }

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// One sequence to generate in the in-process engine (one sample: `n` is expanded before this).
 public struct LocalGenerationJob: Hashable, Sendable {

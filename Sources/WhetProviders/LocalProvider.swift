@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// The in-process model behind the provider protocol. Generation goes through a `GenerationBatcher`
 /// so concurrent callers share the engine's batched decoding; label choice is by exact log-probability.
@@ -18,16 +19,27 @@ public final class LocalProvider: ModelProvider {
 
     public func prompt(for input: ProviderInput) throws -> String {
         switch input {
-        case .chat(let messages): return try backend.renderChat(messages)
+        case .chat(let messages):
+            do { return try backend.renderChat(messages) } catch {
+                throw ProviderError.invalidRequest(reason: "cannot apply the chat template: \(error.localizedDescription)")
+            }
         case .completion(let prompt): return prompt
         }
     }
 
+    /// Like OpenAI's servers, a `max_tokens` beyond the context window is cut to what fits; a prompt
+    /// that fills the window is refused.
     public func complete(_ request: ProviderRequest) async throws -> ProviderResponse {
-        let options = request.options
+        var options = request.options
         guard options.n >= 1 else { throw ProviderError.invalidRequest(reason: "n must be at least 1") }
         guard options.maxTokens >= 0 else { throw ProviderError.invalidRequest(reason: "max_tokens must not be negative") }
         let prompt = try prompt(for: request.input)
+        let promptTokens = try backend.countTokens(prompt)
+        let room = backend.contextLength - promptTokens
+        guard room > 0 else {
+            throw ProviderError.invalidRequest(reason: "the prompt has \(promptTokens) tokens and the context window \(backend.contextLength)")
+        }
+        options.maxTokens = min(options.maxTokens, room)
         let started = Date()
         let generations = try await batcher.generate(Self.jobs(prompt: prompt, options: options))
         let choices = generations.enumerated().map { index, generation in

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// How a call uses the response cache.
 public enum CachePolicy: String, Codable, Sendable {
@@ -32,7 +33,7 @@ public final class ManagedProvider: ModelProvider {
 
     public func complete(_ request: ProviderRequest) async throws -> ProviderResponse {
         let n = max(1, request.options.n)
-        let keys = try (0..<n).map { try ResponseCacheKey.key(model: base.cacheIdentity, request: request, sampleIndex: $0) }
+        let keys = try (0..<n).map { try ResponseCacheKey.sample(model: base.cacheIdentity, request: request, sampleIndex: $0) }
         if let cache, cachePolicy == .readWrite, let hit = try await cachedResponse(keys: keys, cache: cache) {
             await ledger.recordCacheHit(model: modelName)
             return hit
@@ -51,15 +52,15 @@ public final class ManagedProvider: ModelProvider {
             for (position, choice) in response.choices.enumerated() where position < keys.count {
                 let sample = CachedSample(choice: choice, promptTokens: response.usage.promptTokens,
                                           completionTokens: shares[position])
-                try await cache.store(keys[position], model: modelName, sample: sample)
+                try await cache.store(keys[position], model: modelName, sample: sample, latency: response.latency)
             }
         }
         return response
     }
 
     public func choose(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
-        let key = try ResponseCacheKey.chooseKey(model: base.cacheIdentity, labels: labels, input: input)
-        if let cache, cachePolicy == .readWrite, let stored = try await cache.lookup(key),
+        let key = try ResponseCacheKey.choice(model: base.cacheIdentity, labels: labels, input: input)
+        if let cache, cachePolicy == .readWrite, let stored = try await cache.lookup(key.hash),
            let data = stored.choice.text.data(using: .utf8),
            let choice = try? JSONDecoder().decode(LabelChoice.self, from: data) {
             await ledger.recordCacheHit(model: modelName)
@@ -76,21 +77,21 @@ public final class ManagedProvider: ModelProvider {
             await ledger.settle(reservation, model: modelName, usage: nil, latency: 0, price: price)
             throw error
         }
-        await ledger.settle(reservation, model: modelName, usage: choice.usage,
-                            latency: Date().timeIntervalSince(started), price: price)
+        let latency = Date().timeIntervalSince(started)
+        await ledger.settle(reservation, model: modelName, usage: choice.usage, latency: latency, price: price)
         if let cache, cachePolicy != .disabled {
             let text = String(decoding: try JSONEncoder().encode(choice), as: UTF8.self)
             try await cache.store(key, model: modelName, sample: CachedSample(
                 choice: ProviderChoice(index: 0, text: text), promptTokens: choice.usage.promptTokens,
-                completionTokens: choice.usage.completionTokens))
+                completionTokens: choice.usage.completionTokens), latency: latency)
         }
         return choice
     }
 
-    private func cachedResponse(keys: [String], cache: ResponseCache) async throws -> ProviderResponse? {
+    private func cachedResponse(keys: [ResponseCacheKey], cache: ResponseCache) async throws -> ProviderResponse? {
         var samples: [CachedSample] = []
         for key in keys {
-            guard let sample = try await cache.lookup(key) else { return nil }
+            guard let sample = try await cache.lookup(key.hash) else { return nil }
             samples.append(sample)
         }
         let choices = samples.enumerated().map { index, sample in

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WhetCore
 
 /// Any OpenAI-compatible HTTP endpoint (OpenAI, vLLM, llama.cpp server, Ollama, `whet serve`), with
 /// retries, per-endpoint adaptive concurrency and load balancing over several URLs.
@@ -55,7 +56,7 @@ public final class OpenAICompatibleProvider: ModelProvider {
         switch request.input {
         case .chat(let messages):
             let body = ChatCompletionRequestBody(model: configuration.model,
-                                                 messages: messages.map { WireChatMessage(role: $0.role, content: $0.content) },
+                                                 messages: messages.map(WireChatMessage.init),
                                                  options: request.options)
             return ("/chat/completions", try encoder.encode(body))
         case .completion(let prompt):

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 // The OpenAI HTTP API's request bodies, shared by the remote client and `whet serve` so the two
 // cannot drift apart. Decoding is lenient where real clients differ (string-or-array fields).
@@ -59,6 +60,18 @@ public struct WireChatMessage: Codable, Hashable, Sendable {
     public init(role: String, content: String) {
         self.role = role
         self.content = WireMessageContent(content)
+    }
+
+    public init(_ message: ChatMessage) {
+        self.init(role: message.role.rawValue, content: message.content)
+    }
+
+    /// The message as Whetstone models it; OpenAI's `developer` role is its newer name for `system`.
+    public func chatMessage() throws -> ChatMessage {
+        guard let role = role == "developer" ? .system : ChatMessage.Role(rawValue: role) else {
+            throw ProviderError.invalidRequest(reason: "unknown message role '\(role)'; expected system, user or assistant")
+        }
+        return ChatMessage(role: role, content: content.text)
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
+import WhetCore
 
 /// Everything that can go wrong talking to a model, with enough context to act on.
-public enum ProviderError: Error, LocalizedError, Equatable, Sendable {
+public enum ProviderError: Error, UserFacingError, Equatable, Sendable {
     case invalidRequest(reason: String)
     /// An HTTP status the client will not retry (4xx other than 408/409/429).
     case httpStatus(endpoint: String, status: Int, body: String)
@@ -18,8 +19,6 @@ public enum ProviderError: Error, LocalizedError, Equatable, Sendable {
     case unsupported(model: String, feature: String)
     case localModel(reason: String)
     case cache(path: String, reason: String)
-    case configuration(file: String, field: String, reason: String)
-    case modelSpecifier(spec: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -48,10 +47,6 @@ public enum ProviderError: Error, LocalizedError, Equatable, Sendable {
             return "model \(model) does not support \(feature)"
         case .localModel(let reason): return "local model: \(reason)"
         case .cache(let path, let reason): return "response cache \(path): \(reason)"
-        case .configuration(let file, let field, let reason):
-            return "\(file): field '\(field)': \(reason)"
-        case .modelSpecifier(let spec, let reason):
-            return "--model \(spec): \(reason)"
         }
     }
 

@@ -1,19 +1,5 @@
 import Foundation
-
-/// One message of a chat conversation, as the OpenAI chat API spells it.
-public struct ChatMessage: Codable, Hashable, Sendable {
-    public var role: String
-    public var content: String
-
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-
-    public static func system(_ text: String) -> ChatMessage { ChatMessage(role: "system", content: text) }
-    public static func user(_ text: String) -> ChatMessage { ChatMessage(role: "user", content: text) }
-    public static func assistant(_ text: String) -> ChatMessage { ChatMessage(role: "assistant", content: text) }
-}
+import WhetCore
 
 /// What is sent to a model: a chat conversation or a raw completion prompt.
 public enum ProviderInput: Codable, Hashable, Sendable {
@@ -69,7 +55,7 @@ public struct ProviderRequest: Codable, Hashable, Sendable {
     /// Characters of input text; used for the pre-call token estimate of remote models.
     var inputCharacterCount: Int {
         switch input {
-        case .chat(let messages): return messages.reduce(0) { $0 + $1.content.count + $1.role.count + 4 }
+        case .chat(let messages): return messages.reduce(0) { $0 + $1.content.count + $1.role.rawValue.count + 4 }
         case .completion(let prompt): return prompt.count
         }
     }

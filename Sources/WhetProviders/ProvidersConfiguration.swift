@@ -1,183 +1,114 @@
 import Foundation
-import Yams
+import WhetCore
 
-/// A model as the configuration file names it: in process, or behind OpenAI-compatible URLs.
-public enum ModelEntry: Hashable, Sendable {
-    /// `path` nil means the default GGUF found by `ModelLocator`.
-    case local(name: String, path: String?, price: PriceTable?)
-    case remote(RemoteEndpointConfiguration)
+/// A model the configuration names: which model (a local or endpoint `ModelSpec`, in the same grammar
+/// as `--model`) and how to talk to it.
+public struct ConfiguredModel: Hashable, Sendable {
+    public var spec: ModelSpec
+    public var connection: EndpointConnection
+    public var price: PriceTable?
 
-    public var name: String {
-        switch self {
-        case .local(let name, _, _): return name
-        case .remote(let configuration): return configuration.name
-        }
-    }
-
-    public var price: PriceTable? {
-        switch self {
-        case .local(_, _, let price): return price
-        case .remote(let configuration): return configuration.price
-        }
+    public init(spec: ModelSpec, connection: EndpointConnection = EndpointConnection(), price: PriceTable? = nil) {
+        self.spec = spec
+        self.connection = connection
+        self.price = price
     }
 }
 
-/// The `models.yaml` (see `examples/endpoints.yaml` and `docs/providers.md`).
-public struct ProvidersConfiguration: Hashable, Sendable {
-    public var defaultModel: String?
-    public var budget: Budget
-    public var cachePath: String?
-    public var models: [String: ModelEntry]
+/// How hard to push an endpoint: concurrency, timeouts and retries.
+public struct EndpointConnection: Hashable, Sendable {
+    public var maxConcurrency: Int
+    public var connectTimeout: Double
+    public var timeout: Double
+    public var retry: RetryPolicy
 
-    public init(defaultModel: String? = nil, budget: Budget = .unlimited, cachePath: String? = nil,
-                models: [String: ModelEntry] = [:]) {
+    public init(maxConcurrency: Int = 8, connectTimeout: Double = 10, timeout: Double = 120, retry: RetryPolicy = RetryPolicy()) {
+        self.maxConcurrency = maxConcurrency
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.retry = retry
+    }
+}
+
+/// The `models.yaml` (see `examples/endpoints.yaml` and `docs/providers.md`). Errors name the file,
+/// line and field, like every other file Whetstone reads.
+public struct ProvidersConfiguration: Hashable, Sendable {
+    public var defaultModel: ModelSpec?
+    public var budget: Budget
+    public var models: [String: ConfiguredModel]
+
+    public init(defaultModel: ModelSpec? = nil, budget: Budget = .unlimited, models: [String: ConfiguredModel] = [:]) {
         self.defaultModel = defaultModel
         self.budget = budget
-        self.cachePath = cachePath
         self.models = models
     }
 
+    static let connectionKeys: Set<String> = [
+        "max_concurrency", "timeout_seconds", "connect_timeout_seconds", "max_attempts", "retry_base_delay_seconds",
+        "max_retry_after_seconds", "price",
+    ]
+
     public static func load(path: String) throws -> ProvidersConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ProviderError.configuration(file: path, field: "-", reason: "cannot read the file")
-        }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        let text = try TextFileReader.read(URL(fileURLWithPath: path), limit: TextFileReader.definitionLimit)
+        return try parse(text, file: path)
     }
 
-    public static func parse(_ yaml: String, file: String = "<config>") throws -> ProvidersConfiguration {
-        let raw: RawFile
-        do {
-            raw = try YAMLDecoder().decode(RawFile.self, from: yaml)
-        } catch let error as DecodingError {
-            throw ProviderError.configuration(file: file, field: Self.field(of: error), reason: Self.reason(of: error))
-        } catch {
-            throw ProviderError.configuration(file: file, field: "-", reason: "not valid YAML: \(error)")
+    public static func parse(_ yaml: String, file: String = "models.yaml") throws -> ProvidersConfiguration {
+        let root = try YAMLNode.parse(yaml, file: file)
+        if root.isNull { return ProvidersConfiguration() }
+        guard root.isMapping else { throw root.error(.wrongType, "a mapping with models, default_model and budget") }
+        if let cache = try root.optional("cache") {
+            throw cache.error(.invalidValue, "not a configuration field: the response cache lives in the lineage store (--db)")
         }
-        var models: [String: ModelEntry] = [:]
-        for (name, entry) in raw.models ?? [:] {
-            models[name] = try entry.resolve(name: name, file: file)
+        try root.rejectUnknownKeys(["default_model", "budget", "models"])
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        var models: [String: ConfiguredModel] = [:]
+        for (name, node) in try root.optional("models")?.mapping() ?? [] {
+            guard node.isMapping else { throw node.error(.wrongType, "a mapping describing model '\(name)'") }
+            let spec = try ModelSpec.parse(node, relativeTo: base, extraKeys: connectionKeys)
+            models[name] = ConfiguredModel(spec: spec, connection: try connection(node), price: try price(node))
         }
-        if let chosen = raw.defaultModel, models[chosen] == nil, chosen != "local" {
-            throw ProviderError.configuration(file: file, field: "default_model",
-                                              reason: "'\(chosen)' is not one of the models \(models.keys.sorted())")
+        var defaultModel: ModelSpec?
+        if let node = try root.optional("default_model") {
+            let spec = try ModelSpec.parse(node, relativeTo: base)
+            if case .named(let name) = spec, models[name] == nil {
+                throw node.error(.invalidValue, "'\(name)' is not one of the models \(models.keys.sorted())")
+            }
+            defaultModel = spec
         }
-        let budget = Budget(maxCostUSD: raw.budget?.maxCostUSD, maxTokens: raw.budget?.maxTokens)
-        return ProvidersConfiguration(defaultModel: raw.defaultModel, budget: budget, cachePath: raw.cache?.path,
+        return ProvidersConfiguration(defaultModel: defaultModel, budget: try root.optional("budget").map(Budget.parse) ?? .unlimited,
                                       models: models)
     }
 
-    private static func field(of error: DecodingError) -> String {
-        let path: [CodingKey]
-        switch error {
-        case .keyNotFound(let key, let context): path = context.codingPath + [key]
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            path = context.codingPath
-        @unknown default: path = []
+    private static func connection(_ node: YAMLNode) throws -> EndpointConnection {
+        func positive(_ key: String) throws -> Double? {
+            guard let n = try node.optional(key) else { return nil }
+            let value = try n.double()
+            guard value > 0 else { throw n.error(.invalidValue, "expected a positive number, found \(value)") }
+            return value
         }
-        return path.map(\.stringValue).joined(separator: ".")
-    }
-
-    private static func reason(of error: DecodingError) -> String {
-        switch error {
-        case .keyNotFound: return "is required"
-        case .typeMismatch(let type, _): return "expected \(type)"
-        case .valueNotFound(let type, _): return "expected \(type), found nothing"
-        case .dataCorrupted(let context): return context.debugDescription
-        @unknown default: return "\(error)"
+        let defaults = EndpointConnection()
+        var concurrency = defaults.maxConcurrency
+        if let n = try node.optional("max_concurrency") {
+            concurrency = try n.int()
+            guard concurrency >= 1 else { throw n.error(.invalidValue, "expected at least 1, found \(concurrency)") }
         }
-    }
-}
-
-private struct RawFile: Decodable {
-    struct RawBudget: Decodable {
-        var maxCostUSD: Double?
-        var maxTokens: Int?
-        enum CodingKeys: String, CodingKey {
-            case maxCostUSD = "max_cost_usd"
-            case maxTokens = "max_tokens"
+        var attempts = defaults.retry.maxAttempts
+        if let n = try node.optional("max_attempts") {
+            attempts = try n.int()
+            guard attempts >= 1 else { throw n.error(.invalidValue, "expected at least 1 (the first try), found \(attempts)") }
         }
+        let retry = RetryPolicy(maxAttempts: attempts, baseDelay: try positive("retry_base_delay_seconds") ?? defaults.retry.baseDelay,
+                                maxRetryAfter: try positive("max_retry_after_seconds") ?? defaults.retry.maxRetryAfter)
+        return EndpointConnection(maxConcurrency: concurrency,
+                                  connectTimeout: try positive("connect_timeout_seconds") ?? defaults.connectTimeout,
+                                  timeout: try positive("timeout_seconds") ?? defaults.timeout, retry: retry)
     }
 
-    struct RawCache: Decodable { var path: String? }
-
-    var defaultModel: String?
-    var budget: RawBudget?
-    var cache: RawCache?
-    var models: [String: RawModel]?
-
-    enum CodingKeys: String, CodingKey {
-        case defaultModel = "default_model"
-        case budget, cache, models
-    }
-}
-
-private struct RawPrice: Decodable {
-    var promptPerMillion: Double
-    var completionPerMillion: Double
-    enum CodingKeys: String, CodingKey {
-        case promptPerMillion = "prompt_per_million"
-        case completionPerMillion = "completion_per_million"
-    }
-}
-
-private struct RawModel: Decodable {
-    var provider: String?
-    var path: String?
-    var model: String?
-    var baseURL: String?
-    var endpoints: [String]?
-    var apiKeyEnv: String?
-    var maxConcurrency: Int?
-    var timeoutSeconds: Double?
-    var connectTimeoutSeconds: Double?
-    var maxAttempts: Int?
-    var retryBaseDelaySeconds: Double?
-    var maxRetryAfterSeconds: Double?
-    var logprobs: Bool?
-    var price: RawPrice?
-
-    enum CodingKeys: String, CodingKey {
-        case provider, path, model, endpoints, logprobs, price
-        case baseURL = "base_url"
-        case apiKeyEnv = "api_key_env"
-        case maxConcurrency = "max_concurrency"
-        case timeoutSeconds = "timeout_seconds"
-        case connectTimeoutSeconds = "connect_timeout_seconds"
-        case maxAttempts = "max_attempts"
-        case retryBaseDelaySeconds = "retry_base_delay_seconds"
-        case maxRetryAfterSeconds = "max_retry_after_seconds"
-    }
-
-    func resolve(name: String, file: String) throws -> ModelEntry {
-        let price = self.price.map { PriceTable(promptPerMillion: $0.promptPerMillion, completionPerMillion: $0.completionPerMillion) }
-        let kind = provider ?? (path != nil ? "local" : "openai")
-        switch kind {
-        case "local":
-            return .local(name: name, path: path, price: price)
-        case "openai", "openai-compatible", "vllm", "ollama", "llama.cpp":
-            let urls = (endpoints ?? []) + (baseURL.map { [$0] } ?? [])
-            guard !urls.isEmpty else {
-                throw ProviderError.configuration(file: file, field: "models.\(name).base_url",
-                                                  reason: "a remote model needs base_url or endpoints")
-            }
-            for url in urls where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                throw ProviderError.configuration(file: file, field: "models.\(name).endpoints",
-                                                  reason: "'\(url)' is not an http(s) URL")
-            }
-            if let maxConcurrency, maxConcurrency < 1 {
-                throw ProviderError.configuration(file: file, field: "models.\(name).max_concurrency", reason: "must be at least 1")
-            }
-            let defaults = RetryPolicy()
-            let retry = RetryPolicy(maxAttempts: max(1, maxAttempts ?? defaults.maxAttempts),
-                                    baseDelay: retryBaseDelaySeconds ?? defaults.baseDelay,
-                                    maxRetryAfter: maxRetryAfterSeconds ?? defaults.maxRetryAfter)
-            return .remote(RemoteEndpointConfiguration(
-                name: name, model: model ?? name, baseURLs: urls, apiKeyEnvironmentVariable: apiKeyEnv,
-                maxConcurrency: maxConcurrency ?? 8, connectTimeout: connectTimeoutSeconds ?? 10,
-                timeout: timeoutSeconds ?? 120, retry: retry, supportsLogprobs: logprobs ?? true, price: price))
-        default:
-            throw ProviderError.configuration(file: file, field: "models.\(name).provider",
-                                              reason: "'\(kind)' is not one of local, openai, vllm, ollama, llama.cpp")
-        }
+    private static func price(_ node: YAMLNode) throws -> PriceTable? {
+        guard let p = try node.optional("price") else { return nil }
+        try p.rejectUnknownKeys(["prompt_per_million", "completion_per_million"])
+        return PriceTable(promptPerMillion: try p.required("prompt_per_million", "USD per million prompt tokens").double(),
+                          completionPerMillion: try p.required("completion_per_million", "USD per million completion tokens").double())
     }
 }

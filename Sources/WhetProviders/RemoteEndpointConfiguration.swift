@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// How to reach one model over an OpenAI-compatible API. Holds the *name* of the environment variable
 /// with the API key, never the key.
@@ -37,6 +38,14 @@ public struct RemoteEndpointConfiguration: Hashable, Sendable {
         self.price = price
         self.failuresBeforeCooldown = failuresBeforeCooldown
         self.cooldown = cooldown
+    }
+
+    public init(name: String, endpoint: ModelSpec.Endpoint, connection: EndpointConnection = EndpointConnection(),
+                price: PriceTable? = nil) {
+        self.init(name: name, model: endpoint.model, baseURLs: endpoint.baseURLs, apiKeyEnvironmentVariable: endpoint.apiKeyEnv,
+                  maxConcurrency: connection.maxConcurrency, connectTimeout: connection.connectTimeout,
+                  timeout: connection.timeout, retry: connection.retry, supportsLogprobs: endpoint.supportsLogprobs,
+                  price: price)
     }
 }
 

@@ -18,10 +18,21 @@ public struct CachedSample: Codable, Hashable, Sendable {
 /// Stored model answers, so a rerun or a resumed run costs nothing.
 public protocol ResponseCache: Sendable {
     func lookup(_ key: String) async throws -> CachedSample?
-    func store(_ key: String, model: String, sample: CachedSample) async throws
+    /// `request` is the canonical JSON the key hashes; `latency` the call's wall time in seconds.
+    func store(_ key: ResponseCacheKey, model: String, sample: CachedSample, latency: Double) async throws
 }
 
-public enum ResponseCacheKey {
+/// A cache entry's key: the SHA-256 of `request`, the canonical JSON of what was asked.
+public struct ResponseCacheKey: Hashable, Sendable {
+    public let hash: String
+    public let request: String
+
+    init<T: Encodable>(material: T) throws {
+        let json = try RequestKey.canonicalJSON(for: material)
+        hash = SHA256.hex(json)
+        request = String(decoding: json, as: UTF8.self)
+    }
+
     private struct Material: Encodable {
         var model: String
         var request: ProviderRequest
@@ -30,10 +41,10 @@ public enum ResponseCacheKey {
 
     /// SHA-256 of (model, full request, sample index). `n` is left out of the request so that sample
     /// 2 of an n=3 call and of an n=5 call are the same entry.
-    public static func key(model: String, request: ProviderRequest, sampleIndex: Int) throws -> String {
+    public static func sample(model: String, request: ProviderRequest, sampleIndex: Int) throws -> ResponseCacheKey {
         var normalised = request
         normalised.options.n = 1
-        return try RequestKey.key(for: Material(model: model, request: normalised, sampleIndex: sampleIndex))
+        return try ResponseCacheKey(material: Material(model: model, request: normalised, sampleIndex: sampleIndex))
     }
 
     private struct ChoiceMaterial: Encodable {
@@ -43,20 +54,7 @@ public enum ResponseCacheKey {
         var input: ProviderInput
     }
 
-    public static func chooseKey(model: String, labels: [String], input: ProviderInput) throws -> String {
-        try RequestKey.key(for: ChoiceMaterial(model: model, labels: labels, input: input))
+    public static func choice(model: String, labels: [String], input: ProviderInput) throws -> ResponseCacheKey {
+        try ResponseCacheKey(material: ChoiceMaterial(model: model, labels: labels, input: input))
     }
-}
-
-/// A cache that lives as long as the process: for tests and one-off runs.
-public actor InMemoryResponseCache: ResponseCache {
-    private var entries: [String: CachedSample] = [:]
-
-    public init() {}
-
-    public var count: Int { entries.count }
-
-    public func lookup(_ key: String) -> CachedSample? { entries[key] }
-
-    public func store(_ key: String, model: String, sample: CachedSample) { entries[key] = sample }
 }

@@ -1,20 +1,14 @@
 import Foundation
 import WhetStore
 
-/// The response cache in the lineage store's own `model_calls` table (one SQLite
-/// file per project: runs, candidates and the calls that scored them), so a rerun
-/// or a resumed run finds every answer it already paid for.
+/// The response cache in the lineage store's `model_calls` table: one SQLite file per project holds
+/// runs, candidates and the calls that scored them, so a rerun or a resumed run finds every answer it
+/// already paid for. It uses the process's one `LineageStore`.
 public final class SQLiteResponseCache: ResponseCache {
-    public let path: String
-    private let store: LineageStore
+    public let store: LineageStore
 
-    public init(path: String) throws {
-        self.path = path
-        do {
-            store = try LineageStore(path: path)
-        } catch {
-            throw ProviderError.cache(path: path, reason: "cannot open: \(error.localizedDescription)")
-        }
+    public init(store: LineageStore) {
+        self.store = store
     }
 
     public func lookup(_ key: String) async throws -> CachedSample? {
@@ -22,22 +16,21 @@ public final class SQLiteResponseCache: ResponseCache {
         do {
             record = try store.cachedCall(key: key)
         } catch {
-            throw ProviderError.cache(path: path, reason: "lookup failed: \(error)")
+            throw ProviderError.cache(path: store.path, reason: "lookup failed: \(error.localizedDescription)")
         }
         guard let record else { return nil }
         // An entry written by another version that no longer decodes is a miss, not an error.
         return try? JSONDecoder().decode(CachedSample.self, from: Data(record.responseJSON.utf8))
     }
 
-    public func store(_ key: String, model: String, sample: CachedSample) async throws {
+    public func store(_ key: ResponseCacheKey, model: String, sample: CachedSample, latency: Double) async throws {
         do {
             let payload = String(decoding: try JSONEncoder().encode(sample), as: UTF8.self)
-            // The request itself is not kept: the key is its SHA-256, and prompts may be large.
-            try store.storeCall(ModelCallRecord(key: key, model: model, requestJSON: "", responseJSON: payload,
+            try store.storeCall(ModelCallRecord(key: key.hash, model: model, requestJSON: key.request, responseJSON: payload,
                                                 promptTokens: sample.promptTokens,
-                                                completionTokens: sample.completionTokens, latencyMs: 0))
+                                                completionTokens: sample.completionTokens, latencyMs: latency * 1000))
         } catch {
-            throw ProviderError.cache(path: path, reason: "store failed: \(error)")
+            throw ProviderError.cache(path: store.path, reason: "store failed: \(error.localizedDescription)")
         }
     }
 

@@ -1,17 +1,5 @@
 import Foundation
-
-/// A hard limit on what a run may spend. Either part may be absent.
-public struct Budget: Codable, Hashable, Sendable {
-    public var maxCostUSD: Double?
-    public var maxTokens: Int?
-
-    public init(maxCostUSD: Double? = nil, maxTokens: Int? = nil) {
-        self.maxCostUSD = maxCostUSD
-        self.maxTokens = maxTokens
-    }
-
-    public static let unlimited = Budget()
-}
+import WhetCore
 
 /// Usage of one model over a run.
 public struct ModelUsage: Hashable, Sendable {
@@ -25,19 +13,21 @@ public struct ModelUsage: Hashable, Sendable {
     public init() {}
 }
 
-/// Counts tokens, latency and cost per model, and refuses a call *before* it is made when its
-/// estimated cost, added to what is spent and what calls in flight may still spend, would exceed the
-/// budget.
+/// Counts calls, tokens, latency and cost per model, and refuses a call *before* it is made when it,
+/// added to what is spent and what calls in flight may still spend, would exceed the budget: calls,
+/// tokens, cost, or time since the ledger was made.
 public actor UsageLedger {
     public let budget: Budget
+    public let started: Date
     private var perModel: [String: ModelUsage] = [:]
     private var reservedCost = 0.0
     private var reservedTokens = 0
     private var nextReservation = 0
     private var reservations: [Int: (cost: Double, tokens: Int)] = [:]
 
-    public init(budget: Budget = .unlimited) {
+    public init(budget: Budget = .unlimited, started: Date = Date()) {
         self.budget = budget
+        self.started = started
     }
 
     public struct Reservation: Sendable {
@@ -46,6 +36,8 @@ public actor UsageLedger {
 
     public var spentCostUSD: Double { perModel.values.reduce(0) { $0 + $1.costUSD } }
     public var spentTokens: Int { perModel.values.reduce(0) { $0 + $1.usage.totalTokens } }
+    public var spentCalls: Int { perModel.values.reduce(0) { $0 + $1.calls } }
+    public var cacheHits: Int { perModel.values.reduce(0) { $0 + $1.cacheHits } }
 
     public func usage(of model: String) -> ModelUsage { perModel[model] ?? ModelUsage() }
     public func all() -> [String: ModelUsage] { perModel }
@@ -53,6 +45,14 @@ public actor UsageLedger {
     /// Holds the estimate against the budget until `settle`; throws when it does not fit.
     public func reserve(estimate: TokenUsage, price: PriceTable?) throws -> Reservation {
         let cost = price?.cost(of: estimate) ?? 0
+        if let limit = budget.maxCalls, spentCalls + reservations.count + 1 > limit {
+            throw ProviderError.budgetExceeded(limit: "\(limit) calls", spent: Double(spentCalls + reservations.count),
+                                               estimate: 1)
+        }
+        if let limit = budget.maxSeconds, Date().timeIntervalSince(started) >= limit {
+            throw ProviderError.budgetExceeded(limit: String(format: "%.0f s", limit),
+                                               spent: Date().timeIntervalSince(started), estimate: 0)
+        }
         if let limit = budget.maxCostUSD, spentCostUSD + reservedCost + cost > limit {
             throw ProviderError.budgetExceeded(limit: String(format: "$%.4f", limit),
                                                spent: spentCostUSD + reservedCost, estimate: cost)

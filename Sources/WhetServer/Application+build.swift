@@ -5,10 +5,9 @@ import WhetProviders
 
 /// `whet serve`'s HTTP application, built the Hummingbird way so tests drive it in process
 /// (`app.test(.router)`) or on a live loopback port.
-public func buildApplication(configuration: ServerConfiguration, backend: LocalModelBackend,
+public func buildApplication(configuration: ServerConfiguration, provider: any ModelProvider,
                              logger: Logger = Logger(label: "whet.serve"),
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let provider = LocalProvider(backend: backend, maxBatch: configuration.maxBatch)
     let service = OpenAIService(modelID: configuration.modelID, provider: provider)
     let router = buildRouter(service: service, maxBodyBytes: configuration.maxBodyBytes)
     return Application(

@@ -1,8 +1,9 @@
 import Foundation
+import WhetCore
 import WhetProviders
 
 /// A request the server refuses, with the HTTP status and OpenAI error body it maps to.
-public enum ServiceError: Error, LocalizedError, Equatable, Sendable {
+public enum ServiceError: Error, UserFacingError, Equatable, Sendable {
     case badRequest(message: String, param: String?)
     case internalFailure(message: String)
 
@@ -14,14 +15,15 @@ public enum ServiceError: Error, LocalizedError, Equatable, Sendable {
     }
 }
 
-/// The OpenAI API over the local model, free of HTTP so it can be tested alone. Every request's
-/// samples are submitted to the shared batcher, so concurrent requests decode together.
+/// The OpenAI API over any `ModelProvider`, free of HTTP so it can be tested alone. The provider does
+/// the work (the local one batches concurrent requests into shared decoding steps); this type only
+/// checks requests and shapes responses.
 public struct OpenAIService: Sendable {
     public let modelID: String
-    public let provider: LocalProvider
+    public let provider: any ModelProvider
     public let created: Int
 
-    public init(modelID: String, provider: LocalProvider) {
+    public init(modelID: String, provider: any ModelProvider) {
         self.modelID = modelID
         self.provider = provider
         created = Int(Date().timeIntervalSince1970)
@@ -36,18 +38,16 @@ public struct OpenAIService: Sendable {
             throw ServiceError.badRequest(message: "streaming is not supported by whet serve", param: "stream")
         }
         guard !body.messages.isEmpty else { throw ServiceError.badRequest(message: "messages must not be empty", param: "messages") }
-        let messages = body.messages.map { ChatMessage(role: $0.role, content: $0.content.text) }
-        let prompt: String
+        let messages: [ChatMessage]
         do {
-            prompt = try provider.backend.renderChat(messages)
+            messages = try body.messages.map { try $0.chatMessage() }
         } catch {
-            throw ServiceError.badRequest(message: "cannot apply the chat template: \(error.localizedDescription)", param: "messages")
+            throw ServiceError.badRequest(message: error.localizedDescription, param: "messages")
         }
-        let options = try validated(body.options, prompt: prompt)
-        let (choices, usage) = try await generate(prompt: prompt, options: options, indexBase: 0)
+        let response = try await complete(.chat(messages, try validated(body.options)), param: "messages")
         return ChatCompletionResponseBody(id: Self.identifier("chatcmpl"), created: Int(Date().timeIntervalSince1970),
-                                          model: modelID, choices: choices.map(WireChatChoice.init),
-                                          usage: WireUsage(usage))
+                                          model: modelID, choices: response.choices.map(WireChatChoice.init),
+                                          usage: WireUsage(response.usage))
     }
 
     public func completion(_ body: CompletionRequestBody) async throws -> CompletionResponseBody {
@@ -58,34 +58,32 @@ public struct OpenAIService: Sendable {
             throw ServiceError.badRequest(message: "echo (prompt log-probabilities) is not supported by whet serve", param: "echo")
         }
         guard !body.prompt.values.isEmpty else { throw ServiceError.badRequest(message: "prompt must not be empty", param: "prompt") }
-        var allChoices: [ProviderChoice] = []
-        var usage = TokenUsage()
+        let options = try validated(body.options)
         // Several prompts run concurrently so that they share decoding batches.
         let prompts = body.prompt.values
-        let options = body.options
-        let perPrompt = try await withThrowingTaskGroup(of: (Int, [ProviderChoice], TokenUsage).self) { group in
+        let perPrompt = try await withThrowingTaskGroup(of: (Int, ProviderResponse).self) { group in
             for (position, prompt) in prompts.enumerated() {
-                let checked = try validated(options, prompt: prompt)
-                group.addTask {
-                    let (choices, usage) = try await generate(prompt: prompt, options: checked, indexBase: position * checked.n)
-                    return (position, choices, usage)
-                }
+                group.addTask { (position, try await complete(.completion(prompt, options), param: "prompt")) }
             }
-            var results: [(Int, [ProviderChoice], TokenUsage)] = []
+            var results: [(Int, ProviderResponse)] = []
             for try await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }
         }
-        for (_, choices, promptUsage) in perPrompt {
-            allChoices += choices
-            usage = usage + promptUsage
+        var choices: [ProviderChoice] = []
+        var usage = TokenUsage()
+        for (position, response) in perPrompt {
+            for var choice in response.choices {
+                choice.index = position * options.n + choice.index
+                choices.append(choice)
+            }
+            usage = usage + response.usage
         }
         return CompletionResponseBody(id: Self.identifier("cmpl"), created: Int(Date().timeIntervalSince1970),
-                                      model: modelID, choices: allChoices.map(WireCompletionChoice.init),
+                                      model: modelID, choices: choices.map(WireCompletionChoice.init),
                                       usage: WireUsage(usage))
     }
 
-    private func validated(_ options: GenerationOptions, prompt: String) throws -> GenerationOptions {
-        var options = options
+    private func validated(_ options: GenerationOptions) throws -> GenerationOptions {
         guard (1...128).contains(options.n) else { throw ServiceError.badRequest(message: "n must be between 1 and 128", param: "n") }
         guard options.maxTokens >= 1 else { throw ServiceError.badRequest(message: "max_tokens must be at least 1", param: "max_tokens") }
         guard options.temperature >= 0 else { throw ServiceError.badRequest(message: "temperature must not be negative", param: "temperature") }
@@ -93,31 +91,18 @@ public struct OpenAIService: Sendable {
         guard (0...20).contains(options.topLogprobs) else {
             throw ServiceError.badRequest(message: "top_logprobs must be between 0 and 20", param: "top_logprobs")
         }
-        let promptTokens = (try? provider.backend.countTokens(prompt)) ?? 0
-        let room = provider.backend.contextLength - promptTokens
-        guard room > 0 else {
-            throw ServiceError.badRequest(message: "the prompt has \(promptTokens) tokens, the context window \(provider.backend.contextLength)",
-                                          param: "messages")
-        }
-        // Like OpenAI's servers, a max_tokens beyond the window is cut to what fits rather than refused.
-        options.maxTokens = min(options.maxTokens, room)
         return options
     }
 
-    private func generate(prompt: String, options: GenerationOptions, indexBase: Int) async throws -> ([ProviderChoice], TokenUsage) {
-        let generations: [LocalGeneration]
+    /// The provider's answer; a request it refuses is the client's error (400), anything else the server's.
+    private func complete(_ request: ProviderRequest, param: String) async throws -> ProviderResponse {
         do {
-            generations = try await provider.batcher.generate(LocalProvider.jobs(prompt: prompt, options: options))
+            return try await provider.complete(request)
+        } catch ProviderError.invalidRequest(let reason) {
+            throw ServiceError.badRequest(message: reason, param: param)
         } catch {
             throw ServiceError.internalFailure(message: "generation failed: \(error.localizedDescription)")
         }
-        let choices = generations.enumerated().map { offset, generation in
-            ProviderChoice(index: indexBase + offset, text: generation.text, finishReason: generation.finishReason,
-                           logprobs: options.logprobs ? generation.logprobs : nil)
-        }
-        let usage = TokenUsage(promptTokens: generations.first?.promptTokens ?? 0,
-                               completionTokens: generations.reduce(0) { $0 + $1.completionTokens })
-        return (choices, usage)
     }
 
     static func identifier(_ prefix: String) -> String {

@@ -1,14 +1,33 @@
 import Foundation
 import GRDB
+import WhetCore
 
 /// The lineage store: one SQLite file (WAL mode, so readers never block the
 /// writer) holding every run, candidate, evaluation, judgment and cached call.
 /// Writes that belong together share one transaction, so a killed process
-/// leaves either all of them or none.
+/// leaves either all of them or none. A process opens each file once
+/// (`LineageStore.open`), and everything in it (the response cache included)
+/// shares that store and its one writer.
 public final class LineageStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    let leases: RunLeases
 
+    private nonisolated(unsafe) static var openStores: [String: LineageStore] = [:]
+    private static let openStoresLock = NSLock()
+
+    /// The process's store for `path`, opened (and migrated) on first use.
+    public static func open(_ path: String) throws -> LineageStore {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        return try openStoresLock.withLock {
+            if let store = openStores[key] { return store }
+            let store = try LineageStore(path: path)
+            openStores[key] = store
+            return store
+        }
+    }
+
+    /// A store of its own on `path`; most code wants `open(_:)`, which shares one per file.
     public init(path: String) throws {
         self.path = path
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -22,12 +41,52 @@ public final class LineageStore: Sendable {
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         }
+        leases = RunLeases(directory: path + ".locks")
     }
 
     // MARK: writes
 
+    /// Records a new run. A `running` run is leased to this process until `finishRun`, so that if the
+    /// process dies the run reads as `interrupted`.
     public func createRun(_ run: RunRecord) throws {
-        try pool.write { db in try run.insert(db) }
+        var run = run
+        if run.status == .running {
+            try leases.take(run.id)
+            run.ownerHost = RunLeases.host
+            run.ownerPid = Int64(getpid())
+            run.heartbeatAt = Date()
+        }
+        do {
+            try pool.write { db in try run.insert(db) }
+        } catch {
+            leases.drop(run.id)
+            throw error
+        }
+        if run.status == .running { startHeartbeat() }
+    }
+
+    /// Takes over an interrupted (or queued) run to continue it in this process: the run becomes
+    /// `running` under this process's lease. Refused while its owner is alive, or once it has ended.
+    @discardableResult
+    public func claimRun(_ id: String) throws -> RunRecord {
+        var run = try run(matching: id)
+        guard run.status == .interrupted || run.status == .queued else {
+            throw StoreError.notResumable(run.id, status: run.status.rawValue)
+        }
+        try leases.take(run.id)
+        do {
+            try pool.write { db in
+                try db.execute(sql: """
+                    UPDATE runs SET status = ?, ownerHost = ?, ownerPid = ?, heartbeatAt = ?, finishedAt = NULL WHERE id = ?
+                    """, arguments: [RunStatus.running, RunLeases.host, Int64(getpid()), Date(), run.id])
+            }
+        } catch {
+            leases.drop(run.id)
+            throw error
+        }
+        startHeartbeat()
+        run.status = .running
+        return run
     }
 
     /// Inserts a candidate and its parent links together.
@@ -87,12 +146,22 @@ public final class LineageStore: Sendable {
         }
     }
 
-    public func finishRun(_ id: String, status: String, bestCandidateId: Int64?, bestDevScore: Double?, testScore: Double?) throws {
+    /// Ends a run (finished, failed or cancelled) and releases its lease.
+    public func finishRun(_ id: String, status: RunStatus, bestCandidateId: Int64?, bestDevScore: Double?, testScore: Double?) throws {
+        defer { leases.drop(id) }
         try pool.write { db in
             try db.execute(sql: """
                 UPDATE runs SET status = ?, finishedAt = ?, bestCandidateId = ?, bestDevScore = ?, testScore = ?
                 WHERE id = ?
                 """, arguments: [status, Date(), bestCandidateId, bestDevScore, testScore, id])
+            if db.changesCount == 0 { throw StoreError.unknownRun(id) }
+        }
+    }
+
+    /// Sets a run's status without ending its lease (queued -> running on a server).
+    public func setStatus(_ id: String, _ status: RunStatus) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id])
             if db.changesCount == 0 { throw StoreError.unknownRun(id) }
         }
     }
@@ -103,12 +172,15 @@ public final class LineageStore: Sendable {
 
     // MARK: reads
 
+    /// Every run, newest first, with runs whose process died shown (and stored) as `interrupted`.
     public func runs() throws -> [RunRecord] {
-        try pool.read { db in try RunRecord.order(Column("createdAt").desc, Column("id")).fetchAll(db) }
+        try markDeadRunsInterrupted()
+        return try pool.read { db in try RunRecord.order(Column("createdAt").desc, Column("id")).fetchAll(db) }
     }
 
     /// Finds a run by id or unique id prefix (as git does for commits).
     public func run(matching idOrPrefix: String) throws -> RunRecord {
+        try markDeadRunsInterrupted()
         let matches = try pool.read { db in
             try RunRecord.filter(Column("id") == idOrPrefix || Column("id").like("\(idOrPrefix)%")).fetchAll(db)
         }
@@ -171,14 +243,20 @@ public final class LineageStore: Sendable {
     }
 }
 
-public enum StoreError: LocalizedError, Equatable {
+public enum StoreError: UserFacingError, Equatable {
     case cannotOpen(path: String, reason: String)
     case unknownRun(String)
     case ambiguousRun(String, [String])
     case unknownTable(String)
+    case lock(path: String, reason: String)
+    case runBusy(String)
+    case notResumable(String, status: String)
 
     public var errorDescription: String? {
         switch self {
+        case .lock(let path, let reason): return "\(path): cannot lock the run: \(reason)"
+        case .runBusy(let id): return "run \(id) is being run by another live process"
+        case .notResumable(let id, let status): return "run \(id) is \(status); only an interrupted run can be resumed"
         case .cannotOpen(let path, let reason): return "\(path): cannot open the lineage store: \(reason)"
         case .unknownRun(let id): return "no run '\(id)' in the lineage store (see `whet runs`)"
         case .ambiguousRun(let id, let matches): return "run id '\(id)' is ambiguous: \(matches.joined(separator: ", "))"

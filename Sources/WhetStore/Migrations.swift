@@ -75,6 +75,14 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        m.registerMigration("v2-run-ownership") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "ownerHost", .text)
+                t.add(column: "ownerPid", .integer)
+                t.add(column: "heartbeatAt", .datetime)
+            }
+            try db.create(index: "runs_status", on: "runs", columns: ["status"])
+        }
         return m
     }
 }

@@ -1,26 +1,44 @@
 import Foundation
 import GRDB
+import WhetCore
 
-/// One optimisation (or evaluation) run.
+/// What a run does.
+public enum RunKind: String, Codable, Sendable, CaseIterable {
+    case optimize, evaluate, compare, judge, compress
+}
+
+/// Where a run stands. `interrupted` is a run whose process died without finishing it (the store
+/// sees its lock released); `queued` waits for a slot on a server.
+public enum RunStatus: String, Codable, Sendable, CaseIterable {
+    case queued, running, finished, failed, interrupted, cancelled
+
+    public var isActive: Bool { self == .queued || self == .running }
+}
+
+/// One optimisation, evaluation or comparison run.
 public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "runs"
     public var id: String
-    public var kind: String           // optimize | evaluate | compare
+    public var kind: RunKind
     public var taskName: String
     public var taskPath: String
     public var taskHash: String
     public var model: String
     public var seed: Int64
-    public var status: String         // running | finished | failed | interrupted
+    public var status: RunStatus
     public var configJSON: String
     public var createdAt: Date
     public var finishedAt: Date?
     public var bestCandidateId: Int64?
     public var bestDevScore: Double?
     public var testScore: Double?
+    /// The machine and process running it, and when that process last said it was alive.
+    public var ownerHost: String?
+    public var ownerPid: Int64?
+    public var heartbeatAt: Date?
 
-    public init(id: String, kind: String, taskName: String, taskPath: String, taskHash: String, model: String,
-                seed: Int64, status: String = "running", configJSON: String = "{}", createdAt: Date = Date(),
+    public init(id: String, kind: RunKind, taskName: String, taskPath: String, taskHash: String, model: String,
+                seed: Int64, status: RunStatus = .running, configJSON: String = "{}", createdAt: Date = Date(),
                 finishedAt: Date? = nil, bestCandidateId: Int64? = nil, bestDevScore: Double? = nil, testScore: Double? = nil) {
         self.id = id; self.kind = kind; self.taskName = taskName; self.taskPath = taskPath; self.taskHash = taskHash
         self.model = model; self.seed = seed; self.status = status; self.configJSON = configJSON
@@ -61,7 +79,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var id: Int64?
     public var candidateId: Int64
     public var exampleId: String
-    public var split: String              // train | dev | test
+    public var split: Split
     public var output: String
     public var score: Double?
     public var promptTokens: Int
@@ -69,7 +87,7 @@ public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var latencyMs: Double
     public var createdAt: Date
 
-    public init(id: Int64? = nil, candidateId: Int64, exampleId: String, split: String, output: String, score: Double?,
+    public init(id: Int64? = nil, candidateId: Int64, exampleId: String, split: Split, output: String, score: Double?,
                 promptTokens: Int, completionTokens: Int, latencyMs: Double, createdAt: Date = Date()) {
         self.id = id; self.candidateId = candidateId; self.exampleId = exampleId; self.split = split
         self.output = output; self.score = score; self.promptTokens = promptTokens
@@ -79,6 +97,12 @@ public struct EvaluationRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
+/// Which candidate's output a judge saw first.
+public enum PairOrder: String, Codable, Sendable, CaseIterable { case ab, ba }
+
+/// Which candidate's output a judge preferred.
+public enum PairVerdict: String, Codable, Sendable, CaseIterable { case a, b, tie }
+
 /// A pairwise verdict between two candidates' outputs on one example, in one order.
 public struct JudgmentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "judgments"
@@ -87,14 +111,14 @@ public struct JudgmentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var candidateA: Int64
     public var candidateB: Int64
     public var exampleId: String
-    public var order: String              // ab | ba: which output was shown first
-    public var verdict: String            // a | b | tie
+    public var order: PairOrder
+    public var verdict: PairVerdict
     public var probability: Double?
     public var judge: String
     public var createdAt: Date
 
     public init(id: Int64? = nil, runId: String, candidateA: Int64, candidateB: Int64, exampleId: String,
-                order: String, verdict: String, probability: Double?, judge: String, createdAt: Date = Date()) {
+                order: PairOrder, verdict: PairVerdict, probability: Double?, judge: String, createdAt: Date = Date()) {
         self.id = id; self.runId = runId; self.candidateA = candidateA; self.candidateB = candidateB
         self.exampleId = exampleId; self.order = order; self.verdict = verdict; self.probability = probability
         self.judge = judge; self.createdAt = createdAt
@@ -123,3 +147,9 @@ public struct ModelCallRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
         self.createdAt = createdAt
     }
 }
+
+extension RunKind: DatabaseValueConvertible {}
+extension RunStatus: DatabaseValueConvertible {}
+extension PairOrder: DatabaseValueConvertible {}
+extension PairVerdict: DatabaseValueConvertible {}
+extension Split: DatabaseValueConvertible {}

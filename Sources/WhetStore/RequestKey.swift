@@ -6,9 +6,13 @@ import Foundation
 public enum RequestKey {
     /// Canonical (sorted keys) JSON of any Encodable request, hashed.
     public static func key<T: Encodable>(for request: T) throws -> String {
+        SHA256.hex(try canonicalJSON(for: request))
+    }
+
+    public static func canonicalJSON<T: Encodable>(for request: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return SHA256.hex(try encoder.encode(request))
+        return try encoder.encode(request)
     }
 }
 

@@ -53,6 +53,17 @@ import WhetCompression
         #expect((doc["keptSpans"] as? [[Int]])?.isEmpty == false)
     }
 
+    @Test func runsInProcessThroughWhetMain() async throws {
+        let (dir, path) = try tempFile(Data(Self.article.utf8))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let console = Console(capture: true)
+        let status = await WhetMain.run(["compress", path, "--mode", "sentence", "--rate", "0.5", "--json"], console: console)
+        #expect(status == 0, "\(console.standardError)")
+        let doc = try JSONSerialization.jsonObject(with: Data(console.standardOutput.utf8)) as? [String: Any]
+        #expect(doc?["mode"] as? String == "sentence")
+        #expect(console.standardError.contains("sentence mode"))
+    }
+
     @Test func textOutputIsTheCompressedTextAndSummaryNamesTheRate() throws {
         let compressor = try Self.compressor.get()
         let command = try parse(["-", "--target-tokens", "120", "--mode", "sentence"])
@@ -76,7 +87,9 @@ import WhetCompression
         #expect(performing: { _ = try command.makeRequest(text: Self.article) }, throws: { error in
             (error as? LocalizedError)?.errorDescription == message
         })
-        #expect(await WhetMain.run(["compress", path] + args) == 2)
+        let console = Console(capture: true)
+        #expect(await WhetMain.run(["compress", path] + args, console: console) == 2)
+        #expect(console.standardError == "error: \(message)\n" && console.standardOutput.isEmpty)
     }
 
     @Test(arguments: [
@@ -92,8 +105,12 @@ import WhetCompression
         #expect(performing: { _ = try command.readInput() }, throws: { error in
             (error as? LocalizedError)?.errorDescription?.contains(message) == true
         })
-        #expect(await WhetMain.run(["compress", path]) == 2)
-        #expect(await WhetMain.run(["compress", "/nonexistent/doc.txt"]) == 2)
+        let console = Console(capture: true)
+        #expect(await WhetMain.run(["compress", path], console: console) == 2)
+        #expect(console.standardError.hasPrefix("error: \(path)") && console.standardError.contains(message))
+        let missing = Console(capture: true)
+        #expect(await WhetMain.run(["compress", "/nonexistent/doc.txt"], console: missing) == 2)
+        #expect(missing.standardError == "error: /nonexistent/doc.txt: no such file\n")
     }
 
     @Test func binaryEndToEnd() throws {

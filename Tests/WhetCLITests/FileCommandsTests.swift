@@ -1,14 +1,14 @@
 import Foundation
 import Testing
 
-/// End-to-end: the real binary, its output and its exit codes.
+/// `whet validate`, usage errors and help: in process, and the real binary for its exit code.
 struct FileCommandsTests {
-    @Test func validateAcceptsEveryShippedFile() throws {
+    @Test func validateAcceptsEveryShippedFile() async throws {
         let files = try ["tasks", "judges", "prompts"].flatMap { dir in
             try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent(dir).path)
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".md") }.map { "\(dir)/\($0)" }
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".md") }.map { repoPath("\(dir)/\($0)") }
         }
-        let r = try Whet.run(["validate"] + files, cwd: repoRoot)
+        let r = await InProcess.run(["validate"] + files)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count == files.count)
     }
@@ -24,25 +24,25 @@ struct FileCommandsTests {
         #expect(r.stderr.contains("\(bad.path):4: metric: unknown metric 'f1_score'"), "\(r.stderr)")
     }
 
-    @Test func validateJSONSaysWhatEachFileHolds() throws {
-        let r = try Whet.run(["validate", "--json", "tasks/sentiment.yaml"], cwd: repoRoot)
+    @Test func validateJSONSaysWhatEachFileHolds() async throws {
+        let r = await InProcess.run(["validate", "--json", repoPath("tasks/sentiment.yaml")])
         #expect(r.status == 0)
         let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
         let detail = try #require(list?.first?["detail"] as? [String: String])
         #expect(detail["test"] == "100" && detail["metric"] == "choice_accuracy")
     }
 
-    @Test func unknownSubcommandAndMissingArgumentsAreUsageErrors() throws {
-        let r = try Whet.run(["frobnicate"])
+    @Test func unknownSubcommandAndMissingArgumentsAreUsageErrors() async throws {
+        let r = await InProcess.run(["frobnicate"])
         #expect(r.status != 0 && r.stderr.contains("frobnicate"))
-        let r2 = try Whet.run(["lineage"])
+        let r2 = await InProcess.run(["lineage"])
         #expect(r2.status != 0 && r2.stderr.contains("Missing expected argument"))
     }
 
-    @Test func helpListsTheSubcommands() throws {
-        let r = try Whet.run(["--help"])
+    @Test func helpListsTheSubcommands() async throws {
+        let r = await InProcess.run(["--help"])
         #expect(r.status == 0)
-        for sub in ["optimize", "compare", "compress", "serve", "runs", "lineage", "export", "lm", "embed"] {
+        for sub in ["eval", "validate", "serve", "runs", "lineage", "lm", "embed"] {
             #expect(r.stdout.contains(sub), "help lacks \(sub)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetCompression
 
 /// The compressor on the real SmolLM2 and MiniLM weights: rates, what must survive,
@@ -189,20 +190,23 @@ import Testing
         let events = EventLog()
         _ = try compressor.compress(CompressionRequest(context: text, question: "What was repaired?", target: .rate(0.33),
                                                        mode: .token), progress: events.record)
-        let all = events.events
-        #expect(all.first?.stage == .ranking && all.last?.stage == .done)
-        #expect(all.contains { $0.stage == .scoring })
-        for stage in [CompressionProgress.Stage.ranking, .scoring] {
-            let xs = all.filter { $0.stage == stage }
-            #expect(zip(xs, xs.dropFirst()).allSatisfy { $0.completed <= $1.completed })
-            #expect(xs.last.map { $0.completed == $0.total } ?? false)
+        let stages = events.events.compactMap { e -> (name: String, done: Int, total: Int)? in
+            if case let .stage(name, done, total) = e { return (name, done, total) }
+            return nil
+        }
+        #expect(stages.map(\.name).first == "ranking" && stages.map(\.name).last == "scoring")
+        for name in ["ranking", "scoring"] {
+            let xs = stages.filter { $0.name == name }
+            #expect(xs.first?.done == 0)
+            #expect(zip(xs, xs.dropFirst()).allSatisfy { $0.done <= $1.done })
+            #expect(xs.last.map { $0.done == $0.total } ?? false, "\(name) ends at its total")
         }
     }
 }
 
 final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
-    private var list: [CompressionProgress] = []
-    var events: [CompressionProgress] { lock.withLock { list } }
-    var record: CompressionProgressSink { { [self] e in lock.withLock { list.append(e) } } }
+    private var list: [ProgressEvent] = []
+    var events: [ProgressEvent] { lock.withLock { list } }
+    var record: ProgressSink { { [self] e in lock.withLock { list.append(e) } } }
 }

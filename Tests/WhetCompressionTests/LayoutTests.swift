@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetCompression
 
 /// The text layer without a model: units never cut words, numbers, URLs or
@@ -55,7 +56,7 @@ struct LayoutTests {
         let text = "{\"a\": \"one two three four five six\", \"b\": [\"x y z w v\", 2, null], \"c\": {\"d\": \"p q r s t u\"}}"
         let l = try layout(text)
         let assembler = TextAssembler(layout: l, keepParagraphBreaks: true)
-        var rng = SeededRandom(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         for _ in 0..<50 {
             let keep = l.units.map { $0.protection == .always || rng.next() % 2 == 0 }
             let out = assembler.assemble(keep: keep).text

@@ -11,9 +11,9 @@ enum CompressionTestSupport {
 /// Deterministic prose for tests: paragraphs about invented towns with years, prices,
 /// names and the occasional URL or identifier, from a seeded generator.
 struct SampleText {
-    private var rng: SeededRandom
+    private var rng: SeededGenerator
 
-    init(seed: UInt64) { rng = SeededRandom(seed: seed) }
+    init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
     static let towns = ["Aldbury", "Wenlock", "Marsden", "Oakhurst", "Tarrow", "Belmont", "Corrin", "Dunmore"]
     static let people = ["Mira Holt", "Tobias Crane", "Elena Varga", "Joachim Reus", "Priya Nair", "Anselm Ford"]
@@ -54,19 +54,6 @@ struct SampleText {
 
     mutating func article(paragraphs: Int) -> String {
         (0..<paragraphs).map { _ in paragraph(sentences: 4 + number(0...3)) }.joined(separator: "\n\n")
-    }
-}
-
-/// SplitMix64, so test texts are the same on every run.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

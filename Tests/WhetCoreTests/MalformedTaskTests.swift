@@ -170,7 +170,7 @@ struct MalformedTaskTests {
             instruction: do it
             template: "{input}"
             metric: exact_match
-            model: gpt-17
+            model: "gopher:gpt-17"
             \(inline)
             """, kind: .invalidValue, line: 5, field: "model"),
     ]

@@ -27,7 +27,7 @@ struct TaskFileTests {
     @Test func inlineTaskParsesEveryField() throws {
         let t = try TaskFileParser.parse(Self.inlineTask(seed: 1), path: "/tmp/t.yaml")
         #expect(t.data.train.count == 10 && t.data.dev.count == 5 && t.data.test.count == 5)
-        #expect(t.model == .endpoint(url: "http://127.0.0.1:8080/v1", model: "smollm", apiKeyEnv: nil))
+        #expect(t.model == .endpoint(ModelSpec.Endpoint(baseURLs: ["http://127.0.0.1:8080/v1"], model: "smollm")))
         #expect(t.budget == Budget(maxCalls: 10, maxCostUSD: 0.5))
         #expect(try t.template.render(["input": "hi"]) == "Text: hi\nLabel:")
         #expect(t.data.all.allSatisfy { $0.answer == "yes" || $0.answer == "no" })
@@ -55,18 +55,6 @@ struct TaskFileTests {
         #expect(try t.render(["a": "1", "b": "2"]) == "{literal} 1 and 21")
         #expect(throws: TemplateError.missingValue("b")) { try t.render(["a": "1"]) }
         #expect(throws: PromptTemplate.ParseError.self) { try PromptTemplate("{a b}") }
-    }
-
-    @Test(arguments: [
-        ("default", ModelSpec.embeddedDefault),
-        ("local", .embeddedDefault),
-        ("models/x.gguf", .gguf(path: "/base/models/x.gguf")),
-        ("openai:gpt-4o-mini", .endpoint(url: "https://api.openai.com/v1", model: "gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY")),
-        ("http://h:1/v1#m", .endpoint(url: "http://h:1/v1", model: "m", apiKeyEnv: nil)),
-    ])
-    func modelSpecs(_ text: String, _ expected: ModelSpec) throws {
-        let node = try YAMLNode.parse("model: \(text)", file: "f").optional("model")
-        #expect(try TaskFileParser.parseModel(node, baseDir: URL(fileURLWithPath: "/base")) == expected)
     }
 
     @Test func jsonRecordsUnderAKey() throws {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetProviders
+import WhetStore
 
 @Suite struct CacheAndBudgetTests {
     static let requests: [ProviderRequest] = [
@@ -15,7 +17,7 @@ import Testing
         let path = temporaryPath("whet.sqlite")
 
         let firstLedger = UsageLedger()
-        let first = ManagedProvider(base: testRemote([server.baseURL]), cache: try SQLiteResponseCache(path: path),
+        let first = ManagedProvider(base: testRemote([server.baseURL]), cache: SQLiteResponseCache(store: try LineageStore(path: path)),
                                     ledger: firstLedger)
         var firstAnswers: [[ProviderChoice]] = []
         for request in Self.requests { firstAnswers.append(try await first.complete(request).choices) }
@@ -24,7 +26,7 @@ import Testing
 
         // A new process would open the same file: so does this run.
         let secondLedger = UsageLedger()
-        let second = ManagedProvider(base: testRemote([server.baseURL]), cache: try SQLiteResponseCache(path: path),
+        let second = ManagedProvider(base: testRemote([server.baseURL]), cache: SQLiteResponseCache(store: try LineageStore(path: path)),
                                      ledger: secondLedger)
         for (request, expected) in zip(Self.requests, firstAnswers) {
             let response = try await second.complete(request)
@@ -36,12 +38,18 @@ import Testing
         #expect(usage.calls == 0)
         #expect(usage.cacheHits == 3)
         #expect(usage.usage == TokenUsage())
+
+        // Each stored call keeps the request it answered and how long it took.
+        let calls = try LineageStore(path: path).cachedCall(key: try ResponseCacheKey.sample(
+            model: "test-model", request: Self.requests[0], sampleIndex: 0).hash)
+        #expect(calls?.requestJSON.contains("Say hello.") == true)
+        #expect((calls?.latencyMs ?? 0) > 0)
     }
 
     @Test func cachedUsageSplitsSamplesAndKeepsTheirTokens() async throws {
         let server = try FaultInjectingServer()
         defer { server.stop() }
-        let provider = ManagedProvider(base: testRemote([server.baseURL]), cache: InMemoryResponseCache())
+        let provider = ManagedProvider(base: testRemote([server.baseURL]), cache: try temporaryCache())
         let live = try await provider.complete(Self.requests[1])
         let cached = try await provider.complete(Self.requests[1])
         #expect(live.choices.count == 2)
@@ -52,7 +60,7 @@ import Testing
     @Test func theBypassFlagCallsTheModelAndRefreshesTheCache() async throws {
         let server = try FaultInjectingServer()
         defer { server.stop() }
-        let cache = InMemoryResponseCache()
+        let cache = try temporaryCache()
         let bypassing = ManagedProvider(base: testRemote([server.baseURL]), cache: cache, cachePolicy: .bypass)
         _ = try await bypassing.complete(helloRequest)
         _ = try await bypassing.complete(helloRequest)
@@ -74,7 +82,7 @@ import Testing
     @Test func theCacheKeysOnTheProvidersIdentityNotItsName() async throws {
         let server = try FaultInjectingServer()
         defer { server.stop() }
-        let cache = InMemoryResponseCache()
+        let cache = try temporaryCache()
         let q4 = SameNameOtherIdentity(base: testRemote([server.baseURL]), cacheIdentity: "test-model (q4_1, engine v2)")
         let q8 = SameNameOtherIdentity(base: testRemote([server.baseURL]), cacheIdentity: "test-model (q8_0, engine v2)")
         #expect(q4.modelName == q8.modelName)
@@ -85,16 +93,17 @@ import Testing
     }
 
     @Test func theCacheKeyDependsOnModelRequestAndSample() throws {
-        let base = try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0)
-        #expect(try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 0) == base)
-        #expect(try ResponseCacheKey.key(model: "b", request: helloRequest, sampleIndex: 0) != base)
-        #expect(try ResponseCacheKey.key(model: "a", request: helloRequest, sampleIndex: 1) != base)
+        let base = try ResponseCacheKey.sample(model: "a", request: helloRequest, sampleIndex: 0)
+        #expect(try ResponseCacheKey.sample(model: "a", request: helloRequest, sampleIndex: 0) == base)
+        #expect(try ResponseCacheKey.sample(model: "b", request: helloRequest, sampleIndex: 0) != base)
+        #expect(try ResponseCacheKey.sample(model: "a", request: helloRequest, sampleIndex: 1) != base)
         var warmer = helloRequest
         warmer.options.temperature = 0.5
-        #expect(try ResponseCacheKey.key(model: "a", request: warmer, sampleIndex: 0) != base)
+        #expect(try ResponseCacheKey.sample(model: "a", request: warmer, sampleIndex: 0) != base)
         var more = helloRequest
         more.options.n = 4
-        #expect(try ResponseCacheKey.key(model: "a", request: more, sampleIndex: 0) == base)
+        #expect(try ResponseCacheKey.sample(model: "a", request: more, sampleIndex: 0) == base)
+        #expect(base.hash == SHA256.hex(Data(base.request.utf8)))
     }
 
     @Test func aCallThatWouldExceedTheBudgetIsRefusedBeforeItIsMade() async throws {
@@ -135,6 +144,26 @@ import Testing
         await ledger.settle(first, model: "m", usage: TokenUsage(promptTokens: 20, completionTokens: 5), latency: 0.1, price: nil)
         _ = try await ledger.reserve(estimate: TokenUsage(promptTokens: 30, completionTokens: 30), price: nil)
         #expect(await ledger.spentTokens == 25)
+    }
+
+    @Test func aCallBudgetCountsCallsMadeAndInFlight() async throws {
+        let ledger = UsageLedger(budget: Budget(maxCalls: 2))
+        let first = try await ledger.reserve(estimate: TokenUsage(promptTokens: 1), price: nil)
+        let second = try await ledger.reserve(estimate: TokenUsage(promptTokens: 1), price: nil)
+        await #expect(throws: ProviderError.self) { try await ledger.reserve(estimate: TokenUsage(), price: nil) }
+        await ledger.settle(first, model: "m", usage: nil, latency: 0, price: nil)   // failed: costs nothing
+        let third = try await ledger.reserve(estimate: TokenUsage(promptTokens: 1), price: nil)
+        await ledger.settle(second, model: "m", usage: TokenUsage(promptTokens: 1), latency: 0, price: nil)
+        await ledger.settle(third, model: "m", usage: TokenUsage(promptTokens: 1), latency: 0, price: nil)
+        await #expect(throws: ProviderError.self) { try await ledger.reserve(estimate: TokenUsage(), price: nil) }
+        #expect(await ledger.spentCalls == 2)
+    }
+
+    @Test func aTimeBudgetRefusesCallsAfterTheDeadline() async throws {
+        let fresh = UsageLedger(budget: Budget(maxSeconds: 60))
+        _ = try await fresh.reserve(estimate: TokenUsage(), price: nil)
+        let late = UsageLedger(budget: Budget(maxSeconds: 60), started: Date(timeIntervalSinceNow: -61))
+        await #expect(throws: ProviderError.self) { try await late.reserve(estimate: TokenUsage(), price: nil) }
     }
 
     @Test func costFollowsThePriceTable() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetProviders
 
 @Suite struct ConfigurationTests {
@@ -9,91 +10,78 @@ import Testing
 
     @Test func theDocumentedExampleParses() throws {
         let configuration = try ProvidersConfiguration.load(path: Self.examplePath)
-        #expect(configuration.defaultModel == "local")
-        #expect(configuration.budget == Budget(maxCostUSD: 2, maxTokens: 5_000_000))
-        #expect(configuration.cachePath == ".whet/whet.sqlite")
+        #expect(configuration.defaultModel == .embeddedDefault)
+        #expect(configuration.budget == Budget(maxTokens: 5_000_000, maxCostUSD: 2))
         #expect(configuration.models.keys.sorted() == ["gpt-4o-mini", "llama3", "local", "qwen-fleet", "whet-serve"])
-        guard case .remote(let fleet) = configuration.models["qwen-fleet"] else {
-            Issue.record("qwen-fleet should be remote")
+        let fleet = try #require(configuration.models["qwen-fleet"])
+        guard case .endpoint(let endpoint) = fleet.spec else {
+            Issue.record("qwen-fleet should be an endpoint")
             return
         }
-        #expect(fleet.baseURLs.count == 2)
-        #expect(fleet.maxConcurrency == 32)
-        #expect(fleet.retry.maxAttempts == 6)
-        #expect(fleet.connectTimeout == 5)
-        guard case .remote(let openAI) = configuration.models["gpt-4o-mini"] else {
-            Issue.record("gpt-4o-mini should be remote")
-            return
-        }
-        #expect(openAI.apiKeyEnvironmentVariable == "OPENAI_API_KEY")
+        #expect(endpoint.baseURLs.count == 2)
+        #expect(fleet.connection.maxConcurrency == 32)
+        #expect(fleet.connection.retry.maxAttempts == 6)
+        #expect(fleet.connection.connectTimeout == 5)
+        let openAI = try #require(configuration.models["gpt-4o-mini"])
+        #expect(openAI.spec == .endpoint(ModelSpec.Endpoint(baseURLs: ["https://api.openai.com/v1"], model: "gpt-4o-mini",
+                                                             apiKeyEnv: "OPENAI_API_KEY")))
         #expect(openAI.price == PriceTable(promptPerMillion: 0.15, completionPerMillion: 0.60))
-        guard case .remote(let ollama) = configuration.models["llama3"] else {
-            Issue.record("llama3 should be remote")
+        guard case .endpoint(let ollama) = configuration.models["llama3"]?.spec else {
+            Issue.record("llama3 should be an endpoint")
             return
         }
         #expect(!ollama.supportsLogprobs)
+        // Paths in the file resolve against its folder, like a task file's.
+        guard case .local(let path?) = configuration.models["local"]?.spec else {
+            Issue.record("local should be a GGUF path")
+            return
+        }
+        #expect(path.hasSuffix("/models/SmolLM2-135M-Instruct.Q4_1.gguf") && !path.contains(".."))
     }
 
     @Test(arguments: [
-        ("models:\n  x:\n    provider: openai\n", "models.x.base_url"),
-        ("models:\n  x:\n    provider: carrier-pigeon\n", "models.x.provider"),
-        ("models:\n  x:\n    base_url: ftp://host/v1\n", "models.x.endpoints"),
-        ("models:\n  x:\n    base_url: http://h/v1\n    max_concurrency: 0\n", "models.x.max_concurrency"),
-        ("models:\n  x:\n    base_url: http://h/v1\n    max_concurrency: many\n", "models.x.max_concurrency"),
-        ("default_model: nowhere\nmodels: {}\n", "default_model"),
-        ("budget:\n  max_cost_usd: lots\n", "budget.max_cost_usd"),
+        ("models:\n  x:\n    provider: openai\n", "models.x.base_url", 3),
+        ("models:\n  x:\n    provider: carrier-pigeon\n", "models.x.provider", 3),
+        ("models:\n  x:\n    base_url: ftp://host/v1\n    model: m\n", "models.x.base_url", 3),
+        ("models:\n  x:\n    base_url: http://h/v1\n    model: m\n    max_concurrency: 0\n", "models.x.max_concurrency", 5),
+        ("models:\n  x:\n    base_url: http://h/v1\n    model: m\n    max_concurrency: many\n", "models.x.max_concurrency", 5),
+        ("models:\n  x:\n    base_url: http://h/v1\n", "models.x.model", 3),
+        ("default_model: nowhere\nmodels: {}\n", "default_model", 1),
+        ("budget:\n  max_cost_usd: lots\n", "budget.max_cost_usd", 2),
+        ("cache:\n  path: x.sqlite\n", "cache", 2),
     ])
-    func aBadFieldIsNamedInTheError(_ yaml: String, _ field: String) {
+    func aBadFieldIsNamedInTheError(_ yaml: String, _ field: String, _ line: Int) {
         #expect {
             try ProvidersConfiguration.parse(yaml, file: "models.yaml")
         } throws: { error in
-            guard case .configuration(let file, let reported, _) = error as? ProviderError else { return false }
-            return file == "models.yaml" && reported == field
+            guard let error = error as? FileFormatError else { return false }
+            return error.file == "models.yaml" && error.field == field && error.line == line
         }
     }
 }
 
-@Suite struct ModelSpecifierTests {
-    @Test func localNamesTheDefaultModel() throws {
-        #expect(try ModelSpecifier.resolve("local") == .local(name: "local", path: nil, price: nil))
-    }
-
-    @Test func openAIPrefix() throws {
-        guard case .remote(let remote) = try ModelSpecifier.resolve("openai:gpt-4o-mini") else {
-            Issue.record("expected a remote model")
-            return
-        }
-        #expect(remote.model == "gpt-4o-mini")
-        #expect(remote.baseURLs == ["https://api.openai.com/v1"])
-        #expect(remote.apiKeyEnvironmentVariable == "OPENAI_API_KEY")
-        #expect(remote.price != nil)
-    }
-
-    @Test func urlWithModelFragment() throws {
-        guard case .remote(let remote) = try ModelSpecifier.resolve("http://127.0.0.1:8080/v1#smol") else {
-            Issue.record("expected a remote model")
-            return
-        }
-        #expect(remote.model == "smol")
-        #expect(remote.baseURLs == ["http://127.0.0.1:8080/v1"])
-        #expect(remote.apiKeyEnvironmentVariable == nil)
-    }
-
-    @Test func ggufPath() throws {
-        let path = temporaryPath("tiny.gguf")
-        FileManager.default.createFile(atPath: path, contents: Data("GGUF".utf8))
-        #expect(try ModelSpecifier.resolve(path) == .local(name: "tiny.gguf", path: path, price: nil))
-    }
-
-    @Test func aConfiguredNameWins() throws {
+@Suite struct ProviderResolutionTests {
+    @Test func aConfiguredLocalEntryIsWhatLocalMeans() throws {
         let configuration = try ProvidersConfiguration.parse("models:\n  local:\n    path: /models/x.gguf\n")
-        #expect(try ModelSpecifier.resolve("local", configuration: configuration)
-            == .local(name: "local", path: "/models/x.gguf", price: nil))
+        #expect(try ProviderFactory.resolve(.embeddedDefault, configuration: configuration).spec == .local(path: "/models/x.gguf"))
+        #expect(try ProviderFactory.resolve(.named("local"), configuration: configuration).spec == .local(path: "/models/x.gguf"))
     }
 
-    @Test(arguments: ["", "http://127.0.0.1:8080/v1", "gopher:thing", "openai:", "missing/model.gguf", "no-such-model"])
-    func badSpecifiersAreRefused(_ spec: String) {
-        #expect(throws: ProviderError.self) { try ModelSpecifier.resolve(spec) }
+    @Test func anUnconfiguredNameIsAClearError() {
+        #expect(throws: ModelSpecError.self) { try ProviderFactory.resolve(.named("no-such-model"), configuration: ProvidersConfiguration()) }
+    }
+
+    @Test func openAIGetsItsListPrice() throws {
+        let (provider, price) = try ProviderFactory.makeBase(spec: try ModelSpec.parse("openai:gpt-4o-mini"))
+        #expect(price == ProviderFactory.knownOpenAIPrices["gpt-4o-mini"])
+        let remote = try #require(provider as? OpenAICompatibleProvider)
+        #expect(remote.configuration.apiKeyEnvironmentVariable == "OPENAI_API_KEY")
+    }
+
+    @Test func aMissingGGUFIsAClearError() {
+        #expect(throws: ProviderError.self) {
+            try ProviderFactory.makeBase(spec: .local(path: "/nowhere/missing.gguf"))
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetProviders
+import WhetStore
 
 @Suite struct FactoryAndSecretsTests {
     @Test func theFactoryBuildsACachedProviderFromAModelSpecifier() async throws {
         let server = try FaultInjectingServer()
         defer { server.stop() }
-        let cachePath = temporaryPath("factory.sqlite")
+        let store = try LineageStore(path: temporaryPath("factory.sqlite"))
         for _ in 0..<2 {
-            let provider = try ProviderFactory.makeProvider(spec: "\(server.baseURL)#served-model", cachePath: cachePath)
+            let provider = try ProviderFactory.makeProvider(spec: try ModelSpec.parse("\(server.baseURL)#served-model"),
+                                                            cache: SQLiteResponseCache(store: store))
             #expect(provider.modelName == "served-model")
             #expect(try await provider.complete(helloRequest).text == "answer 0")
         }
@@ -25,8 +28,9 @@ import Testing
             models:
               tiny:
                 base_url: \(server.baseURL)
+                model: tiny
             """)
-        let provider = try ProviderFactory.makeProvider(spec: "tiny", configuration: configuration, cachePath: nil)
+        let provider = try ProviderFactory.makeProvider(spec: .named("tiny"), configuration: configuration, cache: nil)
         await #expect(throws: ProviderError.self) { try await provider.complete(helloRequest) }
         #expect(server.requestCount == 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WhetProviders
+import WhetStore
 
 /// A remote model pointed at loopback test servers, with short timeouts and backoff so that faults
 /// resolve in milliseconds.
@@ -17,4 +18,9 @@ func temporaryPath(_ name: String) -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("whet-providers-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent(name).path
+}
+
+/// A response cache in a fresh lineage store of its own.
+func temporaryCache() throws -> SQLiteResponseCache {
+    SQLiteResponseCache(store: try LineageStore(path: temporaryPath("cache.sqlite")))
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 import WhetProviders
 
 /// TEST STAND-IN for the in-process engine: deterministic text and log-probabilities from the prompt

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetProviders
 @testable import WhetServer
 
@@ -8,7 +9,7 @@ import Testing
 @Suite(.serialized) struct LiveModelTests {
     /// Loaded once: every test shares the engine (and its prefix cache), as the server would.
     static let backend: Result<RecordingBackend, Error> = Result {
-        RecordingBackend(try EngineBackendLoader.load(nil))
+        RecordingBackend(try LlamaEngineBackend.load(nil))
     }
 
     func backend() throws -> RecordingBackend {

@@ -15,8 +15,8 @@ func withLiveServer<T: Sendable>(backend: LocalModelBackend, modelID: String = "
     var logger = Logger(label: "whet.serve.test")
     logger.logLevel = .warning
     let app = buildApplication(
-        configuration: ServerConfiguration(host: "127.0.0.1", port: 0, modelID: modelID, maxBatch: maxBatch),
-        backend: backend, logger: logger,
+        configuration: ServerConfiguration(host: "127.0.0.1", port: 0, modelID: modelID),
+        provider: LocalProvider(backend: backend, maxBatch: maxBatch), logger: logger,
         onServerRunning: { port in
             continuation.yield(port)
             continuation.finish()

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import WhetCore
 @testable import WhetProviders
 @testable import WhetServer
+import WhetStore
 
 /// The libcurl client against `whet serve` on a real loopback socket (deterministic stand-in backend;
 /// the real model is in LiveModelTests).
@@ -58,7 +60,7 @@ import Testing
         try await withLiveServer(backend: backend) { port in
             let requests = (0..<5).map { ProviderRequest.chat([.user("question \($0)")], GenerationOptions(maxTokens: 3)) }
             for _ in 0..<2 {
-                let managed = ManagedProvider(base: client(port: port), cache: try SQLiteResponseCache(path: cachePath))
+                let managed = ManagedProvider(base: client(port: port), cache: SQLiteResponseCache(store: try LineageStore(path: cachePath)))
                 for request in requests { _ = try await managed.complete(request) }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import WhetCore
 @testable import WhetProviders
 @testable import WhetServer
 
@@ -10,7 +11,7 @@ import Testing
     let backend = DeterministicBackend()
 
     func app() -> some ApplicationProtocol {
-        buildApplication(configuration: ServerConfiguration(port: 0, modelID: "smol-test"), backend: backend)
+        buildApplication(configuration: ServerConfiguration(port: 0, modelID: "smol-test"), provider: LocalProvider(backend: backend))
     }
 
     static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
@@ -46,7 +47,7 @@ import Testing
                 let logprobs = try #require(decoded.choices[0].logprobs?.content)
                 #expect(logprobs.count == 4)
                 #expect(logprobs.allSatisfy { $0.topLogprobs?.count == 2 })
-                let prompt = try backend.countTokens(try backend.renderChat([.user("Hi there")]))
+                let prompt = try backend.countTokens(try backend.renderChat([ChatMessage.user("Hi there")]))
                 #expect(decoded.usage?.promptTokens == prompt)
                 #expect(decoded.usage?.completionTokens == 12)
             }

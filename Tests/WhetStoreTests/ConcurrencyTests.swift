@@ -17,7 +17,7 @@ struct ConcurrencyTests {
             group.addTask {
                 for i in 0..<total {
                     let evals = (0..<perCandidate).map { j in
-                        EvaluationRecord(candidateId: 0, exampleId: "e\(j)", split: "dev", output: "o", score: 1,
+                        EvaluationRecord(candidateId: 0, exampleId: "e\(j)", split: .dev, output: "o", score: 1,
                                          promptTokens: 1, completionTokens: 1, latencyMs: 1)
                     }
                     try store.commitCandidate(CandidateRecord(runId: "r1", instruction: "c\(i)", operatorName: "rewrite", round: i),

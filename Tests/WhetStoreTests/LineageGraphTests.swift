@@ -12,7 +12,7 @@ struct LineageGraphTests {
         let b = try store.addCandidate(CandidateRecord(runId: "r1", instruction: "Better.", operatorName: "rewrite", round: 1, devScore: 0.7), parents: [a.id!])
         let c = try store.addCandidate(CandidateRecord(runId: "r1", instruction: "Other.", operatorName: "rewrite", round: 1), parents: [a.id!])
         let d = try store.addCandidate(CandidateRecord(runId: "r1", instruction: "Both.", operatorName: "crossover", round: 2), parents: [b.id!, c.id!])
-        try store.finishRun("r1", status: "finished", bestCandidateId: b.id, bestDevScore: 0.7, testScore: 0.6)
+        try store.finishRun("r1", status: .finished, bestCandidateId: b.id, bestDevScore: 0.7, testScore: 0.6)
         let graph = try LineageGraph(store: store, run: try store.run(matching: "r1"))
 
         let tree = graph.tree().split(separator: "\n").map(String.init)

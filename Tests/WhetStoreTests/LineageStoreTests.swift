@@ -11,7 +11,7 @@ func removeDB(_ path: String) {
 }
 
 func sampleRun(_ id: String = "r1") -> RunRecord {
-    RunRecord(id: id, kind: "optimize", taskName: "sentiment", taskPath: "tasks/sentiment.yaml", taskHash: "abc",
+    RunRecord(id: id, kind: .optimize, taskName: "sentiment", taskPath: "tasks/sentiment.yaml", taskHash: "abc",
               model: "local", seed: 7, configJSON: #"{"budget":10}"#, createdAt: Date(timeIntervalSince1970: 1_700_000_000))
 }
 
@@ -20,14 +20,14 @@ struct LineageStoreTests {
         let path = tempDBPath()
         defer { removeDB(path) }
         let store = try LineageStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1-lineage"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership"])
         #expect(try store.journalMode == "wal")
         #expect(try store.integrityCheck().isEmpty)
         // Opening again is a no-op migration, and the data survives.
         try store.createRun(sampleRun())
         let reopened = try LineageStore(path: path)
         #expect(try reopened.runs().map(\.id) == ["r1"])
-        #expect(try reopened.appliedMigrations() == ["v1-lineage"])
+        #expect(try reopened.appliedMigrations() == ["v1-lineage", "v2-run-ownership"])
     }
 
     @Test func roundTripsRunsCandidatesEvaluationsJudgmentsAndCalls() throws {
@@ -36,7 +36,10 @@ struct LineageStoreTests {
         let store = try LineageStore(path: path)
         let run = sampleRun()
         try store.createRun(run)
-        #expect(try store.run(matching: "r1") == run)
+        var owned = try store.run(matching: "r1")
+        #expect(owned.ownerPid == Int64(getpid()) && owned.status == .running)
+        (owned.ownerHost, owned.ownerPid, owned.heartbeatAt) = (nil, nil, nil)
+        #expect(owned == run)
 
         let seed = try store.addCandidate(CandidateRecord(runId: "r1", instruction: "Classify.", operatorName: "seed", round: 0))
         let child = try store.addCandidate(CandidateRecord(
@@ -52,7 +55,7 @@ struct LineageStoreTests {
         #expect(edges == ["\(child.id!)<-\(seed.id!)", "\(merged.id!)<-\(seed.id!)", "\(merged.id!)<-\(child.id!)"])
 
         let evals = (0..<3).map { i in
-            EvaluationRecord(candidateId: child.id!, exampleId: "dev:\(i)", split: "dev", output: "positive",
+            EvaluationRecord(candidateId: child.id!, exampleId: "dev:\(i)", split: .dev, output: "positive",
                              score: Double(i % 2), promptTokens: 40, completionTokens: 2, latencyMs: 12.5)
         }
         try store.recordEvaluations(evals, candidateId: child.id!, devScore: 1.0 / 3.0)
@@ -64,12 +67,12 @@ struct LineageStoreTests {
         #expect(try store.candidates(run: "r1")[1].devScore == 1.0 / 3.0)
 
         try store.recordJudgments([
-            JudgmentRecord(runId: "r1", candidateA: seed.id!, candidateB: child.id!, exampleId: "dev:0", order: "ab",
-                           verdict: "b", probability: 0.8, judge: "pairwise"),
-            JudgmentRecord(runId: "r1", candidateA: seed.id!, candidateB: child.id!, exampleId: "dev:0", order: "ba",
-                           verdict: "b", probability: 0.7, judge: "pairwise"),
+            JudgmentRecord(runId: "r1", candidateA: seed.id!, candidateB: child.id!, exampleId: "dev:0", order: .ab,
+                           verdict: .b, probability: 0.8, judge: "pairwise"),
+            JudgmentRecord(runId: "r1", candidateA: seed.id!, candidateB: child.id!, exampleId: "dev:0", order: .ba,
+                           verdict: .b, probability: 0.7, judge: "pairwise"),
         ])
-        #expect(try store.judgments(run: "r1").map(\.order) == ["ab", "ba"])
+        #expect(try store.judgments(run: "r1").map(\.order) == [.ab, .ba])
 
         let key = try RequestKey.key(for: ["model": "m", "prompt": "hi"])
         try store.storeCall(ModelCallRecord(key: key, model: "m", requestJSON: "{}", responseJSON: #"{"text":"yo"}"#,
@@ -77,10 +80,10 @@ struct LineageStoreTests {
         #expect(try store.cachedCall(key: key)?.responseJSON == #"{"text":"yo"}"#)
         #expect(try store.cachedCall(key: "nope") == nil)
 
-        try store.finishRun("r1", status: "finished", bestCandidateId: child.id, bestDevScore: 1.0 / 3.0, testScore: 0.5)
+        try store.finishRun("r1", status: .finished, bestCandidateId: child.id, bestDevScore: 1.0 / 3.0, testScore: 0.5)
         let finished = try store.run(matching: "r")
-        #expect(finished.status == "finished" && finished.testScore == 0.5 && finished.finishedAt != nil)
-        #expect(throws: StoreError.unknownRun("zz")) { try store.finishRun("zz", status: "x", bestCandidateId: nil, bestDevScore: nil, testScore: nil) }
+        #expect(finished.status == .finished && finished.testScore == 0.5 && finished.finishedAt != nil)
+        #expect(throws: StoreError.unknownRun("zz")) { try store.finishRun("zz", status: .failed, bestCandidateId: nil, bestDevScore: nil, testScore: nil) }
         #expect(try store.integrityCheck().isEmpty)
     }
 

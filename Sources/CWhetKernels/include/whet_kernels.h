@@ -4,7 +4,7 @@
 
 // Hot loops of the llama forward pass. They are in C because they need integer
 // SIMD (maddubs / dpbusd) and explicit FMA reductions that Swift's SIMD types do
-// not lower to; see kernels_*.c for the measured reasons per kernel.
+// not lower to; each kernels_*.c says why it is shaped the way it is.
 
 
 // ---- Activation quantisation (Q8, 32-element blocks) ----

@@ -72,7 +72,7 @@ struct CompressBatchCommand: AsyncParsableCommand {
             } catch {
                 line = Line(id: item.id, result: nil, error: error.localizedDescription)
             }
-            FileHandle.standardOutput.write(try encoder.encode(line) + Data("\n".utf8))
+            Console.current.out(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
         }
     }
 }
@@ -122,7 +122,7 @@ struct AnswerBatchCommand: AsyncParsableCommand {
             for (item, r) in zip(group, results) {
                 let line = Line(id: item.id, text: engine.tokenizer.decode(r.tokens, renderSpecial: false),
                                 promptTokens: r.promptTokenCount)
-                FileHandle.standardOutput.write(try encoder.encode(line) + Data("\n".utf8))
+                Console.current.out(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
             }
         }
     }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import WhetCompression
 import WhetCore
-import WhetEvaluation
 
 extension CompressionMode: ExpressibleByArgument {}
 
@@ -78,11 +77,11 @@ struct CompressCommand: AsyncParsableCommand {
     func run() async throws {
         let request = try makeRequest(text: try readInput())
         let compressor = try PromptCompressor.loadDefault(modelURL: model.map { URL(fileURLWithPath: $0) })
-        let bar = StageProgressBar()
+        let bar = ProgressBar()
         let result = try compressor.compress(request, progress: bar.sink)
-        bar.finish()
-        FileHandle.standardOutput.write(Data(try render(result).utf8))
-        FileHandle.standardError.write(Data(summary(result).utf8))
+        bar.handle(.finished(status: "finished"))
+        Console.current.out(try render(result))
+        Console.current.err(summary(result))
     }
 
     func readInput() throws -> String {
@@ -149,40 +148,5 @@ struct CompressCommand: AsyncParsableCommand {
                             result.originalTokens, result.compressedTokens, result.rate, result.requestedRate,
                             result.mode.rawValue, result.seconds))
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-/// One terminal bar per compression stage, fed by the library's progress events;
-/// silent unless stderr is a terminal.
-final class StageProgressBar: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bar: ProgressBar?
-    private var stage: CompressionProgress.Stage?
-    private var completed = 0
-    private let enabled = isatty(STDERR_FILENO) == 1
-
-    var sink: CompressionProgressSink { { [self] event in self.handle(event) } }
-
-    private func handle(_ event: CompressionProgress) {
-        guard enabled, event.stage != .selecting, event.stage != .done else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if event.stage != stage {
-            bar?.finish()
-            bar = ProgressBar(total: event.total, label: event.stage.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))
-            stage = event.stage
-            completed = 0
-        }
-        if event.completed > completed {
-            bar?.advance(by: event.completed - completed)
-            completed = event.completed
-        }
-    }
-
-    func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        bar?.finish()
-        bar = nil
     }
 }

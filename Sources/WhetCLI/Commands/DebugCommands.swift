@@ -20,14 +20,14 @@ struct StoreWriterCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try LineageStore(path: db)
         let runId = "stress-\(ProcessInfo.processInfo.processIdentifier)"
-        try store.createRun(RunRecord(id: runId, kind: "optimize", taskName: "stress", taskPath: "-", taskHash: "-",
+        try store.createRun(RunRecord(id: runId, kind: .optimize, taskName: "stress", taskPath: "-", taskHash: "-",
                                       model: "none", seed: 0))
         var previous: Int64?
         for i in 0..<candidates {
             let scores = (0..<evaluations).map { Double(($0 * 7 + i) % 5) / 4 }
             let mean = scores.reduce(0, +) / Double(scores.count)
             let evals = scores.enumerated().map { j, s in
-                EvaluationRecord(candidateId: 0, exampleId: "ex\(j)", split: "dev", output: String(repeating: "x", count: 200),
+                EvaluationRecord(candidateId: 0, exampleId: "ex\(j)", split: .dev, output: String(repeating: "x", count: 200),
                                  score: s, promptTokens: 10, completionTokens: 2, latencyMs: 1)
             }
             let c = try store.commitCandidate(
@@ -35,7 +35,7 @@ struct StoreWriterCommand: AsyncParsableCommand {
                                 round: i / 10, devScore: mean),
                 parents: previous.map { [$0] } ?? [], evaluations: evals)
             previous = c.id
-            if i == 0 { FileHandle.standardOutput.write(Data("started \(runId)\n".utf8)) }
+            if i == 0 { Console.current.out("started \(runId)\n") }
         }
     }
 }

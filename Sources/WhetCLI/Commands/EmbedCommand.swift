@@ -71,7 +71,7 @@ struct EmbedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let texts = try inputTexts()
-        let directory = try model.map { URL(fileURLWithPath: $0) } ?? ModelLocator.defaultEmbeddingDirectory()
+        let directory = try ModelLocator.embeddingDirectory(model)
         // Parallel batches on single-threaded GEMMs: measured faster than one multi-threaded GEMM
         // on the 2-vCPU (one SMT core) machines, see docs/embeddings.md.
         SentenceEmbedder.setBLASThreads(1)
@@ -83,7 +83,7 @@ struct EmbedCommand: AsyncParsableCommand {
             try printClusters(texts, vectors)
         } else if json {
             let items = zip(texts, vectors).map { VectorItem(text: $0, vector: $1) }
-            try printJSON(VectorsOutput(model: directory.lastPathComponent, dimension: embedder.dimension, items: items))
+            try JSONOutput.print(VectorsOutput(model: directory.lastPathComponent, dimension: embedder.dimension, items: items), compact: true)
         } else {
             for vector in vectors { print(vector.map { String(format: "%.6f", $0) }.joined(separator: " ")) }
         }
@@ -131,7 +131,7 @@ struct EmbedCommand: AsyncParsableCommand {
             .map { clusterOutput($0, texts, vectors) }
             .sorted(by: Self.largerFirst)
         if json {
-            try printJSON(ClustersOutput(method: method, count: clusters.count, silhouettes: silhouettes, clusters: clusters))
+            try JSONOutput.print(ClustersOutput(method: method, count: clusters.count, silhouettes: silhouettes, clusters: clusters), compact: true)
             return
         }
         print("\(clusters.count) cluster(s) of \(texts.count) texts (\(method))")
@@ -170,19 +170,11 @@ struct EmbedCommand: AsyncParsableCommand {
                                  sentences_per_second: Double(texts.count) / best,
                                  threads: "\(workerCount) workers x 1 OpenBLAS thread")
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            try JSONOutput.print(result, compact: true)
         } else {
             print(String(format: "%d sentences (%.1f tokens each) in %.3f s: %.1f sentences/s",
                          texts.count, Double(tokens) / Double(texts.count), best, result.sentences_per_second))
         }
-    }
-
-    private func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
 

@@ -19,10 +19,10 @@ struct EvalCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The task file (tasks/*.yaml).") var task: String
-    @Option(help: "train, dev or test.") var split: String = "test"
+    @Option(help: "train, dev or test.") var split: Split = .test
     @Option(help: "Evaluate only the first N examples of the split.") var limit: Int?
     @Option(help: "Few-shot exemplars drawn from the train split with --seed.") var shots: Int = 0
-    @Option(help: "Override the task's model: local, a .gguf path, openai:NAME, URL#NAME.") var model: String?
+    @OptionGroup var models: ModelOptions
     @Option(help: "Seed for exemplar sampling.") var seed: Int64 = 0
     @Option(help: "Examples in flight at once (the local engine batches them).") var parallel: Int = 8
     @Flag(help: "Do not read the response cache (still refresh it).") var noCache = false
@@ -30,7 +30,6 @@ struct EvalCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard ["train", "dev", "test"].contains(split) else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
         guard shots >= 0 else { throw ValidationError("--shots must be zero or more") }
         guard parallel > 0 else { throw ValidationError("--parallel must be positive") }
@@ -38,19 +37,19 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         let taskFile = try TaskFileParser.load(task)
-        var examples = split == "test" ? taskFile.data.test : split == "dev" ? taskFile.data.dev : taskFile.data.train
+        var examples = taskFile.data[split]
         if let limit { examples = Array(examples.prefix(limit)) }
         var rng = SeededGenerator(seed: UInt64(bitPattern: seed))
         let exemplars = Array(taskFile.data.train.shuffled(using: &rng).prefix(shots))
 
         let lineage = try store.open()
-        let provider = try ProviderFactory.makeProvider(
-            spec: model ?? Self.specifier(taskFile.model), cachePath: store.path,
-            cachePolicy: noCache ? .bypass : .readWrite)
+        let provider = try models.provider(default: taskFile.model, store: lineage,
+                                           cachePolicy: noCache ? .bypass : .readWrite)
         let evaluator = TaskEvaluator(task: taskFile, provider: provider, parallelism: parallel)
+        let bar = ProgressBar(enabled: !output.json)
         let report = try await EvaluationRun(evaluator: evaluator, store: lineage).run(
             candidate: PromptCandidate(instruction: taskFile.instruction, exemplars: exemplars),
-            split: split, examples: examples, seed: seed, showProgress: !output.json)
+            split: split, examples: examples, seed: seed, progress: bar.sink)
         let usage = await provider.ledger.usage(of: provider.modelName)
 
         if output.json {
@@ -60,20 +59,12 @@ struct EvalCommand: AsyncParsableCommand {
         }
         let s = report.summary
         print("""
-            task     \(report.task) (\(taskFile.metric.rawValue), \(split) split, \(s.count) examples, \(shots)-shot)
+            task     \(report.task) (\(taskFile.metric.rawValue), \(split.rawValue) split, \(s.count) examples, \(shots)-shot)
             model    \(report.model)
             score    \(String(format: "%.3f", s.mean))  95% CI [\(String(format: "%.3f", s.low)), \(String(format: "%.3f", s.high))]
             tokens   \(report.promptTokens) prompt + \(report.completionTokens) completion; \(usage.calls) model calls, \(usage.cacheHits) from cache
             time     \(String(format: "%.1f", report.seconds)) s (\(String(format: "%.1f", report.examplesPerSecond)) examples/s)
             run      \(report.runId)  (whet lineage \(report.runId) --db \(store.path))
             """)
-    }
-
-    static func specifier(_ spec: ModelSpec) -> String {
-        switch spec {
-        case .embeddedDefault: return "local"
-        case .gguf(let path): return path
-        case .endpoint(let url, let model, _): return "\(url)#\(model)"
-        }
     }
 }

@@ -14,12 +14,21 @@ struct LMCommand: AsyncParsableCommand {
         ])
 }
 
-/// `--model PATH`, defaulting to the SmolLM2 file that scripts/setup installs.
+/// `--model`, in the model-spec grammar but local only (these commands drive the engine itself).
 struct LMModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A GGUF model (default: the embedded SmolLM2-135M-Instruct).")
+    @Option(name: .long, help: "A local model: default or a .gguf path (default: the embedded SmolLM2-135M-Instruct).")
     var model: String?
 
-    func url() throws -> URL { try model.map { URL(fileURLWithPath: $0) } ?? ModelLocator.defaultGGUF() }
+    func url() throws -> URL {
+        let spec = try model.map { try ModelSpec.parse($0, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) }
+        switch spec ?? .embeddedDefault {
+        case .local(let path?):
+            guard FileManager.default.fileExists(atPath: path) else { throw UsageFailure(message: "\(path): no such GGUF file") }
+            return URL(fileURLWithPath: path)
+        case .local(nil): return try ModelLocator.defaultGGUF()
+        default: throw UsageFailure(message: "--model \(model ?? ""): whet lm runs the in-process engine; give default or a .gguf path")
+        }
+    }
 
     @Option(name: .long, help: "How prompts are multiplied by the weights: llama.cpp (its integer products, bit for bit) or sgemm (OpenBLAS on F32 copies of the weights).")
     var promptArithmetic = PromptArithmetic.llamaCpp

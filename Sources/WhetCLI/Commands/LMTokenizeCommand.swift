@@ -76,7 +76,7 @@ struct LMTokenizeCommand: AsyncParsableCommand {
         let ms = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
         let line = String(format: "encode: %.3f ms per call (%d calls, %d bytes, %d tokens)\n",
                           ms / Double(n), n, input.utf8.count, count)
-        FileHandle.standardError.write(Data(line.utf8))
+        Console.current.err(line)
     }
 
     /// Quotes a piece so spaces, newlines and tabs are visible on a terminal; a piece

@@ -16,7 +16,7 @@ struct RunsCommand: AsyncParsableCommand {
         fmt.dateFormat = "yyyy-MM-dd HH:mm"
         print("RUN".padding(24), "KIND".padding(9), "TASK".padding(18), "STATUS".padding(12), "DEV".padding(7), "TEST".padding(7), "STARTED")
         for r in runs {
-            print(r.id.padding(24), r.kind.padding(9), r.taskName.padding(18), r.status.padding(12),
+            print(r.id.padding(24), r.kind.rawValue.padding(9), r.taskName.padding(18), r.status.rawValue.padding(12),
                   (r.bestDevScore.map { String(format: "%.3f", $0) } ?? "-").padding(7),
                   (r.testScore.map { String(format: "%.3f", $0) } ?? "-").padding(7), fmt.string(from: r.createdAt))
         }

@@ -36,7 +36,7 @@ struct ValidateCommand: AsyncParsableCommand {
                     let d = s.detail.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                     print("ok   \(s.file): \(s.kind) '\(s.name ?? "")' (\(d))")
                 } else {
-                    FileHandle.standardError.write(Data("error: \(s.error ?? "")\n".utf8))
+                    printError("error: \(s.error ?? "")")
                 }
             }
         }
@@ -63,7 +63,7 @@ struct ValidateCommand: AsyncParsableCommand {
             let t = try TaskFileParser.load(file)
             return Summary(file: file, kind: "task", ok: true, name: t.name, detail: [
                 "train": "\(t.data.train.count)", "dev": "\(t.data.dev.count)", "test": "\(t.data.test.count)",
-                "metric": t.metric.rawValue, "answer": t.answer.typeName, "model": t.model.displayName,
+                "metric": t.metric.rawValue, "answer": t.answer.typeName, "model": t.model.description,
             ])
         }
     }

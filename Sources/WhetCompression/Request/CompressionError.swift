@@ -1,7 +1,8 @@
 import Foundation
+import WhetCore
 
 /// Bad input or a request the compressor cannot serve, each with what was expected.
-public enum CompressionError: LocalizedError, Equatable {
+public enum CompressionError: UserFacingError, Equatable {
     case emptyInput(source: String)
     case binaryInput(source: String, byteOffset: Int)
     case invalidUTF8(source: String, byteOffset: Int, line: Int)

@@ -42,23 +42,3 @@ public struct CompressionStats: Sendable, Codable, Equatable {
 
     public init() {}
 }
-
-/// Progress of one compression, for a bar or a server stream. `completed` and `total`
-/// count context tokens.
-public struct CompressionProgress: Sendable, Equatable {
-    public enum Stage: String, Sendable, Codable {
-        case ranking, scoring, selecting, done
-    }
-
-    public var stage: Stage
-    public var completed: Int
-    public var total: Int
-
-    public init(stage: Stage, completed: Int, total: Int) {
-        self.stage = stage
-        self.completed = completed
-        self.total = total
-    }
-}
-
-public typealias CompressionProgressSink = @Sendable (CompressionProgress) -> Void

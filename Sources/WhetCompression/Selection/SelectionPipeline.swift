@@ -89,6 +89,7 @@ struct SelectionPipeline {
                                    conditionTokens: tuning.conditionTokens, question: questionTokens)
         let total = tokens(candidates)
         let clock = Date()
+        progress(0, total)
         let outcome = try stage.run(candidates: candidates, forced: forced, rate: rate, contrastive: contrastive,
                                     keep: &keep) { progress($0, total) }
         stats.scoringSeconds = Date().timeIntervalSince(clock)

@@ -76,6 +76,6 @@ public struct JudgeFile: Sendable, Equatable {
         return JudgeFile(name: name, mode: mode, description: try root.optional("description")?.string() ?? "",
                          criteria: try root.optional("criteria")?.stringList() ?? [], template: template,
                          verdict: verdict, bothOrders: try root.optional("both_orders")?.bool() ?? (mode == .pairwise),
-                         model: try TaskFileParser.parseModel(try root.optional("model"), baseDir: base), path: path)
+                         model: try root.optional("model").map { try ModelSpec.parse($0, relativeTo: base) } ?? .embeddedDefault, path: path)
     }
 }

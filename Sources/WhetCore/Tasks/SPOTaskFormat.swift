@@ -44,6 +44,6 @@ enum SPOTaskFormat {
             source: nil, instruction: prompt, template: try PromptTemplate("{question}"),
             data: TaskData(train: train, dev: dev, test: test), answer: .text, metric: .judge,
             judge: FileManager.default.fileExists(atPath: judgePath) ? judgePath : nil,
-            requirements: requirements, model: .embeddedDefault, budget: Budget(), path: path)
+            requirements: requirements, model: .embeddedDefault, budget: Budget(), maxTokens: 96, path: path)
     }
 }

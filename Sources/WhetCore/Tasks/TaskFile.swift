@@ -15,8 +15,15 @@ public struct TaskFile: Sendable, Equatable {
     public var requirements: String?
     public var model: ModelSpec
     public var budget: Budget
+    /// Most tokens generated per answer (generation tasks).
+    public var maxTokens: Int
     /// Where the file was read from; relative paths inside it resolve against its folder.
     public var path: String
+}
+
+/// One of a task's three example sets.
+public enum Split: String, Codable, Sendable, CaseIterable {
+    case train, dev, test
 }
 
 /// Examples split three ways. The optimizer sees `train` and `dev` only; `test` is
@@ -26,6 +33,14 @@ public struct TaskData: Sendable, Equatable {
     public var dev: [Example]
     public var test: [Example]
     public var all: [Example] { train + dev + test }
+
+    public subscript(split: Split) -> [Example] {
+        switch split {
+        case .train: return train
+        case .dev: return dev
+        case .test: return test
+        }
+    }
 }
 
 public struct Example: Sendable, Equatable, Hashable {
@@ -83,23 +98,10 @@ public enum Metric: String, Sendable, Equatable, CaseIterable {
     public var needsReference: Bool { self != .judge }
 }
 
-/// Which model runs the prompts: the embedded default, a GGUF file, or an
-/// OpenAI-compatible endpoint.
-public enum ModelSpec: Sendable, Equatable {
-    case embeddedDefault
-    case gguf(path: String)
-    case endpoint(url: String, model: String, apiKeyEnv: String?)
-
-    public var displayName: String {
-        switch self {
-        case .embeddedDefault: return "local:\(ModelLocator.defaultGGUFName)"
-        case .gguf(let p): return "gguf:\(p)"
-        case .endpoint(let url, let model, _): return "\(url)#\(model)"
-        }
-    }
-}
-
-public struct Budget: Sendable, Equatable {
+/// A hard limit on what a run may spend; every part is optional. The task file's `budget:` and the
+/// command-line `--budget-*` options fill it; `UsageLedger` refuses a model call that would exceed
+/// calls, tokens, cost or time, and the optimizer stops at `maxCandidates`.
+public struct Budget: Codable, Hashable, Sendable {
     public var maxCalls: Int?
     public var maxTokens: Int?
     public var maxCandidates: Int?
@@ -113,5 +115,36 @@ public struct Budget: Sendable, Equatable {
         self.maxCandidates = maxCandidates
         self.maxCostUSD = maxCostUSD
         self.maxSeconds = maxSeconds
+    }
+
+    public static let unlimited = Budget()
+
+    /// This budget with every limit `other` sets replacing its own.
+    public func overridden(by other: Budget) -> Budget {
+        Budget(maxCalls: other.maxCalls ?? maxCalls, maxTokens: other.maxTokens ?? maxTokens,
+               maxCandidates: other.maxCandidates ?? maxCandidates, maxCostUSD: other.maxCostUSD ?? maxCostUSD,
+               maxSeconds: other.maxSeconds ?? maxSeconds)
+    }
+}
+
+extension Budget {
+    /// Reads a `budget:` mapping (task files, the endpoint configuration).
+    public static func parse(_ node: YAMLNode) throws -> Budget {
+        try node.rejectUnknownKeys(["max_calls", "max_tokens", "max_candidates", "max_cost_usd", "max_seconds"])
+        func positiveInt(_ key: String) throws -> Int? {
+            guard let n = try node.optional(key) else { return nil }
+            let v = try n.int()
+            guard v > 0 else { throw n.error(.invalidValue, "expected a positive integer, found \(v)") }
+            return v
+        }
+        func positiveDouble(_ key: String) throws -> Double? {
+            guard let n = try node.optional(key) else { return nil }
+            let v = try n.double()
+            guard v > 0 else { throw n.error(.invalidValue, "expected a positive number, found \(v)") }
+            return v
+        }
+        return Budget(maxCalls: try positiveInt("max_calls"), maxTokens: try positiveInt("max_tokens"),
+                      maxCandidates: try positiveInt("max_candidates"), maxCostUSD: try positiveDouble("max_cost_usd"),
+                      maxSeconds: try positiveDouble("max_seconds"))
     }
 }

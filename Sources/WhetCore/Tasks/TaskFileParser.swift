@@ -5,7 +5,7 @@ import Foundation
 public enum TaskFileParser {
     static let topLevelKeys: Set<String> = [
         "name", "description", "source", "instruction", "template", "data", "splits",
-        "answer", "metric", "judge", "model", "budget", "requirements",
+        "answer", "metric", "judge", "model", "budget", "requirements", "max_tokens",
     ]
 
     public static func load(_ path: String) throws -> TaskFile {
@@ -60,8 +60,9 @@ public enum TaskFileParser {
             name: name, description: description, source: source, instruction: instruction,
             template: template, data: data, answer: answer, metric: metric, judge: judge,
             requirements: try root.optional("requirements")?.string(),
-            model: try parseModel(try root.optional("model"), baseDir: baseDir),
-            budget: try parseBudget(try root.optional("budget")), path: path)
+            model: try root.optional("model").map { try ModelSpec.parse($0, relativeTo: baseDir) } ?? .embeddedDefault,
+            budget: try root.optional("budget").map(Budget.parse) ?? Budget(),
+            maxTokens: try parseMaxTokens(try root.optional("max_tokens"), metric: metric), path: path)
     }
 
     static func resolve(_ rel: String, _ base: URL) -> String {
@@ -143,54 +144,12 @@ public enum TaskFileParser {
         return format
     }
 
-    static func parseModel(_ node: YAMLNode?, baseDir: URL) throws -> ModelSpec {
-        guard let node else { return .embeddedDefault }
-        if node.isMapping {
-            try node.rejectUnknownKeys(["gguf", "endpoint", "name", "api_key_env"])
-            if let g = try node.optional("gguf") { return .gguf(path: resolve(try g.nonEmptyString(), baseDir)) }
-            let url = try node.required("endpoint", "an OpenAI-compatible base URL, or gguf: PATH").nonEmptyString()
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw node.error(.invalidValue, "endpoint '\(url)' must start with http:// or https://", field: "model.endpoint")
-            }
-            let name = try node.required("name", "the model name the endpoint serves").nonEmptyString()
-            return .endpoint(url: url, model: name, apiKeyEnv: try node.optional("api_key_env")?.string())
-        }
-        let text = try node.nonEmptyString()
-        if text == "default" || text == "local" { return .embeddedDefault }
-        if text.hasSuffix(".gguf") { return .gguf(path: resolve(text, baseDir)) }
-        if text.hasPrefix("http://") || text.hasPrefix("https://") {
-            let parts = text.split(separator: "#", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[1].isEmpty else {
-                throw node.error(.invalidValue, "expected URL#model-name, e.g. http://127.0.0.1:8080/v1#smollm2")
-            }
-            return .endpoint(url: parts[0], model: parts[1], apiKeyEnv: nil)
-        }
-        if let colon = text.firstIndex(of: ":") {
-            let provider = String(text[..<colon]), name = String(text[text.index(after: colon)...])
-            if provider == "openai" && !name.isEmpty {
-                return .endpoint(url: "https://api.openai.com/v1", model: name, apiKeyEnv: "OPENAI_API_KEY")
-            }
-        }
-        throw node.error(.invalidValue, "unknown model '\(text)'; expected default, a .gguf path, openai:NAME, URL#NAME or a mapping")
-    }
-
-    static func parseBudget(_ node: YAMLNode?) throws -> Budget {
-        guard let node else { return Budget() }
-        try node.rejectUnknownKeys(["max_calls", "max_tokens", "max_candidates", "max_cost_usd", "max_seconds"])
-        func positiveInt(_ key: String) throws -> Int? {
-            guard let n = try node.optional(key) else { return nil }
-            let v = try n.int()
-            guard v > 0 else { throw n.error(.invalidValue, "expected a positive integer, found \(v)") }
-            return v
-        }
-        func positiveDouble(_ key: String) throws -> Double? {
-            guard let n = try node.optional(key) else { return nil }
-            let v = try n.double()
-            guard v > 0 else { throw n.error(.invalidValue, "expected a positive number, found \(v)") }
-            return v
-        }
-        return Budget(maxCalls: try positiveInt("max_calls"), maxTokens: try positiveInt("max_tokens"),
-                      maxCandidates: try positiveInt("max_candidates"), maxCostUSD: try positiveDouble("max_cost_usd"),
-                      maxSeconds: try positiveDouble("max_seconds"))
+    /// Room for an answer: short answers by default, more for metrics over free text; worked answers
+    /// (GSM8K) set `max_tokens` in the task file.
+    static func parseMaxTokens(_ node: YAMLNode?, metric: Metric) throws -> Int {
+        guard let node else { return metric == .tokenF1 || metric == .contains || metric == .judge ? 96 : 32 }
+        let value = try node.int()
+        guard (1...8192).contains(value) else { throw node.error(.invalidValue, "expected a token count from 1 to 8192, found \(value)") }
+        return value
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// The measurements behind `whet lm bench` and scripts/bench-lm: the same
 /// workloads scripts/bench-lm runs on llama.cpp, so the two columns compare.

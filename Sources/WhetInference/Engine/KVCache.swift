@@ -1,15 +1,8 @@
-/// The keys and values of one sequence, per layer, as fp16 (llama.cpp's cache type,
-/// so storing them loses nothing): keys as rows [position × kvDim], values in blocks
-/// of 16 positions [capacity / 16 × kvDim × 16], so attention's weighted sum reads
-/// 16 positions of one dimension with one load (it was bound by loads) and a head's
-/// block is one contiguous 2 KB run. (Rows of every position per dimension, the
-/// previous layout, gave 64 short streams per head that the prefetchers did not
-/// follow: attention on an uncached 80-position head 20-30% slower, at 144
-/// positions 35-40%, and a new position's store touched twice the cache lines.) fp16 rather than F32 copies
-/// halves what a batched decode step reads (attention was a quarter of an
-/// 8-sequence step, waiting on memory). Grows in chunks as the sequence grows so
-/// eight parallel sequences cost only what they use (23 KB per position for
-/// SmolLM2-135M).
+/// The keys and values of one sequence, per layer, as fp16 (llama.cpp's cache type, so storing them
+/// loses nothing; half the bytes a batched decode step reads). Keys are rows [position × kvDim]; values
+/// are blocks of 16 positions [capacity / 16 × kvDim × 16], so attention's weighted sum reads 16
+/// positions of one dimension with one load and a head's block is one contiguous 2 KB run. Grows in
+/// chunks, so parallel sequences cost only what they use (23 KB per position for SmolLM2-135M).
 public final class KVCache: @unchecked Sendable {
     let layers: Int
     let kvDim: Int
@@ -59,8 +52,7 @@ public final class KVCache: @unchecked Sendable {
         length = kept
     }
 
-    /// Cache-line aligned: malloc's 16-byte alignment put a head's 128-byte key row
-    /// across three lines and its 2 KB value run across 33.
+    /// Cache-line aligned, so a head's 128-byte key row is two lines, not three.
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<UInt16> {
         UnsafeMutableRawPointer.allocate(byteCount: count * 2, alignment: 64).bindMemory(to: UInt16.self, capacity: count)
     }

@@ -2,7 +2,7 @@ import Foundation
 
 extension LlamaEngine {
     /// The `top` most likely next tokens after `prompt`, most likely first.
-    public func nextTokenLogprobs(prompt: [Int32], top: Int) throws -> [TokenLogprob] {
+    public func nextTokenLogprobs(prompt: [Int32], top: Int) throws -> [RankedToken] {
         try lock.withLock {
             try validate(prompt)
             let cache = model.makeCache()
@@ -11,12 +11,12 @@ extension LlamaEngine {
         }
     }
 
-    func topLogprobs(_ logits: UnsafePointer<Float>, count: Int) -> [TokenLogprob] {
+    func topLogprobs(_ logits: UnsafePointer<Float>, count: Int) -> [RankedToken] {
         let vocab = config.vocabSize
         let z = LogSoftmax.logNormalizer(logits, count: vocab)
         let all = (0..<vocab).map { (id: Int32($0), logit: logits[$0]) }
         return all.partialSort(max(1, min(count, vocab))).map {
-            TokenLogprob(id: $0.id, logprob: Double($0.logit) - z, logit: $0.logit)
+            RankedToken(id: $0.id, logprob: Double($0.logit) - z, logit: $0.logit)
         }
     }
 

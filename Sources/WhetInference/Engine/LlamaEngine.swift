@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 // LlamaEngine: the public face of in-process inference.
 //
@@ -45,7 +46,8 @@ public struct GenerationResult: Sendable {
     public var cachedPromptTokens: Int
 }
 
-public struct TokenLogprob: Sendable, Equatable, Codable {
+/// One of the most likely next tokens: its id, log-probability and raw logit.
+public struct RankedToken: Sendable, Equatable, Codable {
     public var id: Int32
     public var logprob: Double
     public var logit: Float
@@ -57,7 +59,7 @@ public struct ContinuationScore: Sendable, Equatable {
     public var total: Double { tokenLogprobs.reduce(0, +) }
 }
 
-public enum EngineError: LocalizedError, Equatable {
+public enum EngineError: UserFacingError, Equatable {
     case emptyPrompt
     case contextOverflow(tokens: Int, contextLength: Int)
     case invalidToken(Int32, vocabSize: Int)
@@ -117,9 +119,9 @@ public final class LlamaEngine: @unchecked Sendable {
     /// What a response cache must key on: the model's name alone is shared by every
     /// quantisation of it, and results change when the engine's arithmetic does.
     public let cacheIdentity: String
-    /// Bumped whenever a change to the engine changes its outputs (2: llama.cpp's
-    /// arithmetic reproduced bit for bit; 3: the decode arithmetic is an option).
-    public static let arithmeticVersion = 3
+    /// Bumped whenever a change to the engine changes its outputs, so a response cache never
+    /// answers with an older engine's result.
+    public static let arithmeticVersion = 4
     let lock = NSLock()
     let matmul = MatMul()
     let buffers = ForwardBuffers()

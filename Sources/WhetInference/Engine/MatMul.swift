@@ -170,9 +170,8 @@ final class MatMul {
             groupJobs.append(whet_group_job(type: Int32(w.type.rawValue),
                                             packed: UnsafeRawPointer(blockSums ? w.blockSums! : w.packed!),
                                             rows: Int32(w.rows), out: job.out))
-            // Batched steps are compute-bound: finer chunks even out the two threads'
-            // finishing times (measured +1-2% at 8 rows). One row is memory-bound, and
-            // fewer, longer streams did slightly better there.
+            // Batched steps are compute-bound: finer chunks even out the threads' finishing
+            // times. One row is memory-bound: fewer, longer streams.
             starts[j + 1] = starts[j] + Int32(n >= 4 ? max(4, min(16, w.rows / 64)) : max(2, min(16, w.rows / 256)))
         }
         groupJobs.withUnsafeBufferPointer { gj in

@@ -1,4 +1,5 @@
 import Foundation
+import WhetCore
 
 /// How the next token is chosen. `temperature == 0` is greedy (argmax, ties to the
 /// lowest id as llama.cpp does); otherwise top-k, then top-p (nucleus), then a draw
@@ -17,19 +18,6 @@ public struct SamplingOptions: Sendable, Equatable {
     }
 
     public static let greedy = SamplingOptions()
-}
-
-/// SplitMix64: tiny, fast and good enough for sampling; deterministic per seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 struct Sampler {

@@ -1,9 +1,10 @@
 import Foundation
+import WhetCore
 
 /// Everything that can be wrong with a GGUF file. Each case names the file (or
 /// `<memory>` for in-memory buffers) and what was expected, so a corrupt download
 /// reads as an actionable message rather than a crash.
-public enum GGUFError: LocalizedError, Equatable {
+public enum GGUFError: UserFacingError, Equatable {
     case cannotOpen(file: String, reason: String)
     case badMagic(file: String, found: [UInt8])
     case unsupportedVersion(file: String, version: UInt32)

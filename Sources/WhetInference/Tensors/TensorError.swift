@@ -1,8 +1,9 @@
 import Foundation
+import WhetCore
 
 /// Tensor-level failures: a type we cannot compute with, or a tensor whose
 /// presence or shape does not match what the architecture needs.
-public enum TensorError: LocalizedError, Equatable {
+public enum TensorError: UserFacingError, Equatable {
     case unsupportedType(GGMLType)
     case missingTensor(file: String, name: String)
     case shapeMismatch(file: String, name: String, expected: [Int], found: [Int])

@@ -1,19 +1,5 @@
 import Foundation
-
-/// One chat turn.
-public struct ChatMessage: Sendable, Codable, Equatable {
-    public var role: String
-    public var content: String
-
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-
-    public static func system(_ content: String) -> ChatMessage { ChatMessage(role: "system", content: content) }
-    public static func user(_ content: String) -> ChatMessage { ChatMessage(role: "user", content: content) }
-    public static func assistant(_ content: String) -> ChatMessage { ChatMessage(role: "assistant", content: content) }
-}
+import WhetCore
 
 /// The chat formats we render natively, recognised from the file's Jinja
 /// `tokenizer.chat_template` (we do not run Jinja). The output is the text that
@@ -52,16 +38,16 @@ public enum ChatTemplate: Sendable, Equatable {
         var out = ""
         switch self {
         case .chatML(let defaultSystem):
-            if let defaultSystem, let first = messages.first, first.role != "system" {
+            if let defaultSystem, let first = messages.first, first.role != .system {
                 out += "<|im_start|>system\n\(defaultSystem)<|im_end|>\n"
             }
-            for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
+            for m in messages { out += "<|im_start|>\(m.role.rawValue)\n\(m.content)<|im_end|>\n" }
             if addGenerationPrompt { out += "<|im_start|>assistant\n" }
         case .llama3(let bosText):
             if let bosText, !messages.isEmpty { out += bosText }
             for m in messages {
                 let content = m.content.trimmingCharacters(in: .whitespacesAndNewlines)
-                out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(content)<|eot_id|>"
+                out += "<|start_header_id|>\(m.role.rawValue)<|end_header_id|>\n\n\(content)<|eot_id|>"
             }
             if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
         }

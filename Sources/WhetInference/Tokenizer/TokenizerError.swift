@@ -1,8 +1,9 @@
 import Foundation
+import WhetCore
 
 /// Why a tokenizer could not be built from a model's metadata. Each case names the
 /// file and the metadata key, so a broken or unsupported model is actionable.
-public enum TokenizerError: LocalizedError, Equatable {
+public enum TokenizerError: UserFacingError, Equatable {
     case missingKey(file: String, key: String)
     case wrongType(file: String, key: String, expected: String)
     case unsupportedModel(file: String, model: String)

@@ -42,6 +42,17 @@ public enum ModelLocator {
         return url
     }
 
+    /// A sentence-embedding model's folder (`model.safetensors`, `tokenizer.json`); nil is the
+    /// embedded all-MiniLM-L6-v2.
+    public static func embeddingDirectory(_ path: String?) throws -> URL {
+        guard let path else { return try defaultEmbeddingDirectory() }
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else {
+            throw ModelLocatorError.missing(url.appendingPathComponent("model.safetensors").path)
+        }
+        return url
+    }
+
     public static func defaultEmbeddingDirectory() throws -> URL {
         guard let dir = modelsDirectory() else { throw ModelLocatorError.noModelsDirectory }
         let url = dir.appendingPathComponent(defaultEmbeddingDirName)

@@ -1,2 +1,0 @@
-// In-process GGUF inference (issue 3).
-public enum WhetInference {}
