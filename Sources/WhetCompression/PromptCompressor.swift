@@ -77,6 +77,10 @@ public final class PromptCompressor: Sendable {
             : try pipeline.tokenMode(stats: &stats) { done, total in
                 progress?(.stage(name: "scoring", done: done, total: total))
             }
+        if !keep.contains(true), let best = ranking.sentence.indices.max(by: { ranking.sentence[$0] < ranking.sentence[$1] }) {
+            // A tiny input and a tiny budget: the best sentence's first unit rather than nothing.
+            keep[layout.sentences[best].units.lowerBound] = true
+        }
         var warnings = JSONGuard(layout: layout, assembler: assembler).repair(&keep)
         let output = assembler.assemble(keep: keep, order: order)
         let compressedTokens = model.encode(output.text).count

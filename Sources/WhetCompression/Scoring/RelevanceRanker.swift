@@ -88,7 +88,7 @@ struct RelevanceRanker {
         let top = scores.indices.sorted { scores[$0] > scores[$1] }.prefix(count)
         guard top.count > 1 else { return 0 }
         let q = model.encode("\nQuestion: " + question)
-        let limit = 96
+        let limit = 48
         var continuations: [[Int32]] = []
         for s in top {
             let sentence = model.encode(layout.text(ofSentence: s))

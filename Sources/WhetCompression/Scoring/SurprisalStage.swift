@@ -29,26 +29,31 @@ struct SurprisalStage {
     /// - Parameters:
     ///   - candidates: units in text order (the coarse stage's survivors).
     ///   - forced: units kept whatever their score.
+    ///   - verbatim: units of sentences kept whole: never scored, only read as condition.
     ///   - rate: each unit's keep rate (its document's), for the free units.
     ///   - contrastive: whether a unit's document gets contrastive scores.
     ///   - keep: set for the candidates (forced ones and the chosen free ones).
-    func run(candidates: [Int], forced: [Bool], rate: [Double], contrastive: [Bool], keep: inout [Bool],
-             progress: (Int) -> Void) throws -> Outcome {
+    func run(candidates: [Int], forced: [Bool], verbatim: [Bool], rate: [Double], contrastive: [Bool],
+             keep: inout [Bool], progress: (Int) -> Void) throws -> Outcome {
         var outcome = Outcome()
         var tail: [Int32] = []
         var carry = 0.0
         var done = 0
         var start = 0
         while start < candidates.count {
+            // A window is either a run of verbatim units (kept, not scored) or up to
+            // `windowTokens` of other units, ending before the next verbatim one.
             var end = start
             var tokens = 0
-            while end < candidates.count, tokens < windowTokens {
+            let passThrough = verbatim[candidates[start]]
+            while end < candidates.count, verbatim[candidates[end]] == passThrough,
+                  passThrough || tokens < windowTokens {
                 tokens += alignment.tokenCount(ofUnit: candidates[end])
                 end += 1
             }
             let window = Array(candidates[start..<end])
-            let free = window.filter { !forced[$0] && alignment.tokenCount(ofUnit: $0) > 0 }
-            for u in window where forced[u] || alignment.tokenCount(ofUnit: u) == 0 { keep[u] = true }
+            let free = passThrough ? [] : window.filter { !forced[$0] && alignment.tokenCount(ofUnit: $0) > 0 }
+            for u in window where passThrough || forced[u] || alignment.tokenCount(ofUnit: u) == 0 { keep[u] = true }
             if !free.isEmpty {
                 let scores = try score(window, tail: tail, contrastive: window.contains { contrastive[$0] },
                                        outcome: &outcome)

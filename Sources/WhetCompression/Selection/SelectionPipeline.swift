@@ -60,11 +60,13 @@ struct SelectionPipeline {
         let verbatim = verbatimSentences(chosen: chosen, tokens: selector.sentenceTokens)
         let units = layout.units
         var forced = [Bool](repeating: false, count: units.count)
+        var whole = [Bool](repeating: false, count: units.count)
         var candidates: [Int] = []
         for (s, sentence) in layout.sentences.enumerated() where chosen[s] {
             for u in sentence.units {
                 candidates.append(u)
                 forced[u] = units[u].protection != .none || verbatim[s]
+                whole[u] = verbatim[s]
             }
         }
         for u in units.indices where units[u].protection == .always { forced[u] = true }
@@ -90,8 +92,8 @@ struct SelectionPipeline {
         let total = tokens(candidates)
         let clock = Date()
         progress(0, total)
-        let outcome = try stage.run(candidates: candidates, forced: forced, rate: rate, contrastive: contrastive,
-                                    keep: &keep) { progress($0, total) }
+        let outcome = try stage.run(candidates: candidates, forced: forced, verbatim: whole, rate: rate,
+                                    contrastive: contrastive, keep: &keep) { progress($0, total) }
         stats.scoringSeconds = Date().timeIntervalSince(clock)
         stats.candidateTokens = total
         stats.modelTokens += outcome.scoredTokens
