@@ -62,16 +62,14 @@ struct CompressCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// The `--json` document, in this key order; warnings and timing go to stderr.
     struct JSONResult: Encodable {
         let compressed: String
         let originalTokens: Int
         let compressedTokens: Int
         let rate: Double
-        let requestedRate: Double
         let mode: CompressionMode
         let keptSpans: [[Int]]
-        let warnings: [String]
-        let seconds: Double
     }
 
     func run() async throws {
@@ -133,11 +131,10 @@ struct CompressCommand: AsyncParsableCommand {
     func render(_ result: CompressionResult) throws -> String {
         guard output.json else { return result.compressed.hasSuffix("\n") ? result.compressed : result.compressed + "\n" }
         let doc = JSONResult(compressed: result.compressed, originalTokens: result.originalTokens,
-                             compressedTokens: result.compressedTokens, rate: result.rate,
-                             requestedRate: result.requestedRate, mode: result.mode, keptSpans: result.keptSpans,
-                             warnings: result.warnings, seconds: result.seconds)
+                             compressedTokens: result.compressedTokens, rate: result.rate, mode: result.mode,
+                             keptSpans: result.keptSpans)
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
         return String(decoding: try enc.encode(doc), as: UTF8.self) + "\n"
     }
 
