@@ -57,6 +57,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Context compression (token- and sentence-level, question-aware) to a token budget.
+        .target(name: "WhetCompression", dependencies: ["WhetCore", "WhetInference", "WhetEmbeddings"]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
         // Pairwise judges, head-to-head comparison, its statistics and reports (library for compare and optimize).
@@ -70,7 +72,7 @@ let package = Package(
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
-            "WhetEvaluation", "WhetJudging", "WhetOptimizer",
+            "WhetEvaluation", "WhetJudging", "WhetOptimizer", "WhetCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +91,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WhetJudgingTests", dependencies: ["WhetJudging", "WhetCore", "WhetStore", "WhetProviders"]),
+        .testTarget(name: "WhetCompressionTests", dependencies: ["WhetCompression", "WhetCore", "WhetInference"]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore", "WhetCore"]),
         .testTarget(name: "WhetOptimizerTests", dependencies: [
             "WhetOptimizer", "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings",

@@ -9,6 +9,7 @@ public struct WhetCommand: AsyncParsableCommand {
         subcommands: [
             OptimizeCommand.self,
             EvalCommand.self,
+            CompressCommand.self,
             ServeCommand.self,
             RunsCommand.self,
             LineageCommand.self,

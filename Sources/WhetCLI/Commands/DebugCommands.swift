@@ -3,11 +3,11 @@ import Foundation
 import WhetStore
 
 /// Hidden helpers for tests that need a second real process (a writer to kill
-/// mid-transaction). Not part of the user-facing surface.
+/// mid-transaction) and for benchmarks. Not part of the user-facing surface.
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal test helpers.", shouldDisplay: false,
-        subcommands: [StoreWriterCommand.self, ScoringBenchCommand.self])
+        subcommands: [StoreWriterCommand.self, ScoringBenchCommand.self, CompressBatchCommand.self, AnswerBatchCommand.self])
 }
 
 struct StoreWriterCommand: AsyncParsableCommand {
