@@ -83,6 +83,12 @@ enum Migrations {
             }
             try db.create(index: "runs_status", on: "runs", columns: ["status"])
         }
+        m.registerMigration("v3-run-spend") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "spend", .text)
+                t.add(column: "detail", .text)
+            }
+        }
         return m
     }
 }

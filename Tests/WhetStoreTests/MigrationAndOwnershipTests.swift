@@ -21,7 +21,7 @@ struct MigrationAndOwnershipTests {
         let path = try fixtureCopy()
         defer { removeDB(path) }
         let store = try LineageStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-run-spend"])
         let runs = try store.runs()
         #expect(runs.count == 3)
         #expect(runs.filter { $0.status == .finished }.count == 2)
@@ -35,7 +35,7 @@ struct MigrationAndOwnershipTests {
         #expect(try store.count("model_calls") == 5)
         #expect(try store.integrityCheck().isEmpty)
         // Reopening runs no migration twice.
-        #expect(try LineageStore(path: path).appliedMigrations().count == 2)
+        #expect(try LineageStore(path: path).appliedMigrations().count == 3)
     }
 
     @Test func aRunIsRunningWhileItsOwnerHoldsItAndEndsWithIt() throws {
