@@ -51,14 +51,15 @@ let package = Package(
             "WhetCore", "WhetStore", "WhetInference", "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // `whet serve`: the local model behind an OpenAI-compatible HTTP API.
-        .target(name: "WhetServer", dependencies: [
-            "WhetProviders",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
+        // `whet serve`: any model behind an OpenAI-compatible API, runs over HTTP with live events,
+        // the web UI (static files in Resources/ui) and the OpenAPI document.
+        .target(name: "WhetServer", dependencies: [
+            "WhetCore", "WhetStore", "WhetProviders", "WhetEvaluation",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Resources")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "WhetCLI", dependencies: [
             "WhetCore", "WhetStore", "WhetInference", "WhetEmbeddings", "WhetProviders", "WhetServer",
