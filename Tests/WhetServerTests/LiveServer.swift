@@ -14,7 +14,7 @@ func withLiveServer<T: Sendable>(backend: LocalModelBackend, modelID: String = "
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "whet.serve.test")
     logger.logLevel = .warning
-    let app = buildApplication(
+    let app = try buildApplication(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, modelID: modelID),
         provider: LocalProvider(backend: backend, maxBatch: maxBatch), logger: logger,
         onServerRunning: { port in
