@@ -1,11 +1,11 @@
 import Foundation
 import Testing
 
-/// `whet embed` end to end on the embedded MiniLM model.
+/// `whet embed` on the embedded MiniLM model: in process, and the binary for its exit code.
 struct EmbedCommandTests {
-    @Test func vectorsAreUnitLengthAndSimilarTextsAreCloser() throws {
-        let r = try Whet.run(["embed", "--json", "--text", "I love this movie", "--text", "What a great film",
-                              "--text", "My card was declined"], cwd: repoRoot)
+    @Test func vectorsAreUnitLengthAndSimilarTextsAreCloser() async throws {
+        let r = await InProcess.run(["embed", "--json", "--text", "I love this movie", "--text", "What a great film",
+                                     "--text", "My card was declined"])
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(doc["dimension"] as? Int == 384)
@@ -17,13 +17,13 @@ struct EmbedCommandTests {
         #expect(dot(v[0], v[1]) > dot(v[0], v[2]) + 0.2)
     }
 
-    @Test func clustersGroupLinesByTopic() throws {
+    @Test func clustersGroupLinesByTopic() async throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("lines.txt")
         try "I love this movie\nWhat a great film\nThe bank charged me a fee\nMy card was declined\nThis film was wonderful\nWhy was I charged twice\n"
             .write(to: file, atomically: true, encoding: .utf8)
-        let r = try Whet.run(["embed", "--cluster", "--json", "--file", file.path], cwd: repoRoot)
+        let r = await InProcess.run(["embed", "--cluster", "--json", "--file", file.path])
         #expect(r.status == 0, "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let clusters = try #require(doc["clusters"] as? [[String: Any]])

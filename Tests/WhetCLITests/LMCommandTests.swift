@@ -1,9 +1,9 @@
 import Foundation
 import Testing
 
-/// `whet lm tokenize|generate|logprobs|score|bench` end to end: the real binary on the
-/// embedded model, its JSON held to what llama.cpp computes (the fixture that the
-/// engine tests also use), and bad input answered with a clear error.
+/// `whet lm tokenize|generate|logprobs|score|bench` on the embedded model: the commands' JSON (run in
+/// process) held to what llama.cpp computes (the fixture that the engine tests also use), and the real
+/// binary's exit codes on bad input.
 struct LMCommandTests {
     /// llama.cpp's outputs for the embedded model (llama-cpp-python 0.3.36), as
     /// ../shared/fixtures ships them.
@@ -18,9 +18,9 @@ struct LMCommandTests {
 
     static func cases(_ key: String) -> [[String: Any]] { fixture[key] as? [[String: Any]] ?? [] }
 
-    /// Runs `whet ARGS --json` and decodes its output.
-    func json(_ args: [String]) throws -> Any {
-        let r = try Whet.run(args + ["--json"], cwd: repoRoot)
+    /// Runs `whet ARGS --json` in process and decodes its output.
+    func json(_ args: [String]) async throws -> Any {
+        let r = await InProcess.run(args + ["--json"])
         #expect(r.status == 0, "whet \(args.prefix(2).joined(separator: " ")): \(r.stderr)")
         return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
     }
@@ -31,7 +31,7 @@ struct LMCommandTests {
         #expect(Self.cases("next_token").count >= 4 && Self.cases("nll").count >= 2)
     }
 
-    @Test(arguments: 0..<17) func tokenizeMatchesLlamaCpp(_ i: Int) throws {
+    @Test(arguments: 0..<17) func tokenizeMatchesLlamaCpp(_ i: Int) async throws {
         let cases = Self.cases("tokenize")
         guard i < cases.count else { return }
         let text = try #require(cases[i]["text"] as? String)
@@ -46,7 +46,7 @@ struct LMCommandTests {
             try Data().write(to: file)
             input = ["--file", file.path]
         }
-        let doc = try #require(try json(["lm", "tokenize"] + input) as? [String: Any])
+        let doc = try #require(try await json(["lm", "tokenize"] + input) as? [String: Any])
         #expect(doc["ids"] as? [Int] == cases[i]["ids"] as? [Int], "text \(text.debugDescription)")
         // The pieces put back together give the text again, where no piece splits a
         // character's UTF-8 bytes (byte-level BPE may).
@@ -54,25 +54,25 @@ struct LMCommandTests {
         if !pieces.contains("\u{FFFD}") { #expect(pieces == text) }
     }
 
-    @Test(arguments: 0..<5) func greedyGenerationMatchesLlamaCpp(_ i: Int) throws {
+    @Test(arguments: 0..<5) func greedyGenerationMatchesLlamaCpp(_ i: Int) async throws {
         let c = Self.cases("greedy")[i]
         let prompt = try #require(c["prompt"] as? String)
         var expected = try #require(c["greedy_ids"] as? [Int])
         // llama.cpp's list ends with the stop token (0 or 2) when it met one; whet stops there.
         let stopped = [0, 2].contains(expected.last ?? -1)
         if stopped { expected.removeLast() }
-        let doc = try #require(try json(["lm", "generate", "--prompt=\(prompt)", "--max-tokens", "32",
+        let doc = try #require(try await json(["lm", "generate", "--prompt=\(prompt)", "--max-tokens", "32",
                                          "--temperature", "0"]) as? [String: Any])
         #expect(doc["tokens"] as? [Int] == expected)
         #expect(doc["finishReason"] as? String == (stopped ? "stop" : "length"))
         #expect(doc["promptTokens"] as? Int == (c["prompt_ids"] as? [Int])?.count)
     }
 
-    @Test(arguments: 0..<4) func nextTokenLogprobsMatchLlamaCpp(_ i: Int) throws {
+    @Test(arguments: 0..<4) func nextTokenLogprobsMatchLlamaCpp(_ i: Int) async throws {
         let c = Self.cases("next_token")[i]
         let prompt = try #require(c["prompt"] as? String)
         let reference = try #require(c["top"] as? [[String: Any]])
-        let top = try #require(try json(["lm", "logprobs", "--prompt=\(prompt)", "--top", "\(reference.count)"])
+        let top = try #require(try await json(["lm", "logprobs", "--prompt=\(prompt)", "--top", "\(reference.count)"])
             as? [[String: Any]])
         #expect(top.compactMap { $0["id"] as? Int } == reference.compactMap { $0["id"] as? Int })
         for (ours, theirs) in zip(top, reference) {
@@ -81,11 +81,11 @@ struct LMCommandTests {
         }
     }
 
-    @Test(arguments: 0..<2) func perTokenNLLMatchesLlamaCpp(_ i: Int) throws {
+    @Test(arguments: 0..<2) func perTokenNLLMatchesLlamaCpp(_ i: Int) async throws {
         let c = Self.cases("nll")[i]
         let text = try #require(c["text"] as? String)
         let reference = try #require(c["token_nll"] as? [Double])
-        let doc = try #require(try json(["lm", "score", "--text=\(text)"]) as? [String: Any])
+        let doc = try #require(try await json(["lm", "score", "--text=\(text)"]) as? [String: Any])
         let terms = try #require(doc["perToken"] as? [[String: Any]]).compactMap { $0["nll"] as? Double }
         #expect(terms.count == reference.count)
         for (a, b) in zip(terms, reference) { #expect(abs(a - b) < 1e-4) }
@@ -93,8 +93,8 @@ struct LMCommandTests {
         #expect(abs(mean - refMean) / refMean < 0.01)
     }
 
-    @Test func benchReportsEveryWorkload() throws {
-        let doc = try #require(try json(["lm", "bench", "--prompt-tokens", "32", "--decode-tokens", "8", "--batch", "2",
+    @Test func benchReportsEveryWorkload() async throws {
+        let doc = try #require(try await json(["lm", "bench", "--prompt-tokens", "32", "--decode-tokens", "8", "--batch", "2",
                                          "--repeat", "1"]) as? [String: Any])
         for key in ["promptTokensPerSecond", "decodeTokensPerSecond", "batchOfOneTokensPerSecond",
                     "batchDecodeTokensPerSecond", "prefixColdSeconds", "prefixHitSeconds", "residentMegabytes"] {
