@@ -51,16 +51,17 @@ let package = Package(
             "WhetCore", "WhetStore", "WhetInference", "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // `whet serve`: the local model behind an OpenAI-compatible HTTP API.
-        .target(name: "WhetServer", dependencies: [
-            "WhetProviders",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        // Context compression (token- and sentence-level, question-aware) to a token budget.
-        .target(name: "WhetCompression", dependencies: ["WhetCore", "WhetInference", "WhetEmbeddings"]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
         .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
+        // `whet serve`: any model behind an OpenAI-compatible API, runs over HTTP with live events,
+        // the web UI (static files in Resources/ui) and the OpenAPI document.
+        .target(name: "WhetServer", dependencies: [
+            "WhetCore", "WhetStore", "WhetProviders", "WhetEvaluation",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Resources")]),
+        // Context compression (token- and sentence-level, question-aware) to a token budget.
+        .target(name: "WhetCompression", dependencies: ["WhetCore", "WhetInference", "WhetEmbeddings"]),
         // Pairwise judges, head-to-head comparison, its statistics and reports (library for compare and optimize).
         .target(name: "WhetJudging", dependencies: [
             "WhetCore", "WhetStore", "WhetProviders", "WhetInference", "WhetEmbeddings", "WhetEvaluation",

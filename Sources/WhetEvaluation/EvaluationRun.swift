@@ -38,16 +38,37 @@ public struct EvaluationRun: Sendable {
             id: runId, kind: .evaluate, taskName: task.name, taskPath: task.path,
             taskHash: SHA256.hex(Data(taskText.utf8)), model: evaluator.provider.modelName, seed: seed,
             configJSON: #"{"split":"\#(split.rawValue)","examples":\#(examples.count)}"#))
-        let started = Date()
-        let counter = StageCounter(name: "\(task.name) \(split.rawValue)", total: examples.count, sink: progress)
-        let outcomes: [TaskEvaluator.Outcome]
+        let scored: Scored
         do {
-            outcomes = try await evaluator.evaluate(candidate, on: examples, progress: counter)
+            scored = try await score(runId: runId, candidate: candidate, split: split, examples: examples, progress: progress)
         } catch {
-            try? store.finishRun(runId, status: .failed, bestCandidateId: nil, bestDevScore: nil, testScore: nil)
+            try? store.finishRun(runId, status: .failed, bestCandidateId: nil, bestDevScore: nil, testScore: nil,
+                                 detail: error.localizedDescription)
             progress(.finished(status: RunStatus.failed.rawValue))
             throw error
         }
+        let mean = scored.report.summary.mean
+        try store.finishRun(runId, status: .finished, bestCandidateId: scored.candidateId,
+                            bestDevScore: split == .dev ? mean : nil, testScore: split == .test ? mean : nil)
+        progress(.finished(status: RunStatus.finished.rawValue))
+        return scored.report
+    }
+
+    /// A scored candidate: its id in the store and the report.
+    public struct Scored: Sendable {
+        public var candidateId: Int64
+        public var report: Report
+    }
+
+    /// Scores `candidate` for run `runId` (already recorded and leased to this process) and records it
+    /// with its evaluations in one transaction; the caller ends the run. Sends `candidate` and `best`.
+    public func score(runId: String, candidate: PromptCandidate, split: Split, examples: [Example],
+                      progress: @escaping ProgressSink = { _ in }) async throws -> Scored {
+        guard !examples.isEmpty else { throw EvaluationError.emptySplit(split) }
+        let task = evaluator.task
+        let started = Date()
+        let counter = StageCounter(name: "\(task.name) \(split.rawValue)", total: examples.count, sink: progress)
+        let outcomes = try await evaluator.evaluate(candidate, on: examples, progress: counter)
         let summary = ScoreSummary(scores: outcomes.map(\.score))
         let evaluations = outcomes.map { o in
             EvaluationRecord(candidateId: 0, exampleId: o.example.id, split: split, output: o.output, score: o.score,
@@ -59,14 +80,15 @@ public struct EvaluationRun: Sendable {
                             verbalizersJSON: Self.verbalizersJSON(task.answer), operatorName: "seed", round: 0,
                             devScore: split == .dev ? summary.mean : nil, testScore: split == .test ? summary.mean : nil),
             parents: [], evaluations: evaluations)
-        try store.finishRun(runId, status: .finished, bestCandidateId: c.id,
-                            bestDevScore: split == .dev ? summary.mean : nil, testScore: split == .test ? summary.mean : nil)
-        progress(.finished(status: RunStatus.finished.rawValue))
+        let id = c.id ?? 0
+        progress(.candidate(id: id, operatorName: c.operatorName, score: summary.mean))
+        progress(.best(id: id, score: summary.mean))
         let seconds = Date().timeIntervalSince(started)
-        return Report(runId: runId, task: task.name, model: evaluator.provider.modelName, split: split, summary: summary,
-                      promptTokens: outcomes.reduce(0) { $0 + $1.usage.promptTokens },
-                      completionTokens: outcomes.reduce(0) { $0 + $1.usage.completionTokens },
-                      seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9))
+        let report = Report(runId: runId, task: task.name, model: evaluator.provider.modelName, split: split, summary: summary,
+                            promptTokens: outcomes.reduce(0) { $0 + $1.usage.promptTokens },
+                            completionTokens: outcomes.reduce(0) { $0 + $1.usage.completionTokens },
+                            seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9))
+        return Scored(candidateId: id, report: report)
     }
 
     /// The label words a label task's answers are read as; `[]` for other tasks.

@@ -49,6 +49,8 @@ public struct TaskEvaluator: Sendable {
     }
 
     func run(_ candidate: PromptCandidate, _ example: Example) async throws -> Outcome {
+        // A cancelled evaluation (a server run cancelled mid-way) starts no further model call.
+        try Task.checkCancellation()
         let messages = try candidate.messages(for: example, task: task)
         let scorer = Scorer(task: task)
         let started = Date()

@@ -4,12 +4,14 @@ import Logging
 import WhetProviders
 
 /// `whet serve`'s HTTP application, built the Hummingbird way so tests drive it in process
-/// (`app.test(.router)`) or on a live loopback port.
-public func buildApplication(configuration: ServerConfiguration, provider: any ModelProvider,
-                             logger: Logger = Logger(label: "whet.serve"),
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+/// (`app.test(.router)`) or on a live loopback port. Throws when the configuration is unsafe
+/// (beyond loopback without a token).
+public func buildApplication(configuration: ServerConfiguration, provider: any ModelProvider, runs: RunManager? = nil,
+                             files: StaticFiles = StaticFiles(), logger: Logger = Logger(label: "whet.serve"),
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    try configuration.validate()
     let service = OpenAIService(modelID: configuration.modelID, provider: provider)
-    let router = buildRouter(service: service, maxBodyBytes: configuration.maxBodyBytes)
+    let router = buildRouter(service: service, configuration: configuration, runs: runs, files: files)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "whet"),
@@ -17,8 +19,17 @@ public func buildApplication(configuration: ServerConfiguration, provider: any M
         logger: logger)
 }
 
-public func buildRouter(service: OpenAIService, maxBodyBytes: Int = 4 << 20) -> Router<BasicRequestContext> {
+/// Every route: the OpenAI API, runs, the tools, the web UI and the OpenAPI document, behind the error
+/// body, the body limit and the token.
+public func buildRouter(service: OpenAIService, configuration: ServerConfiguration, runs: RunManager? = nil,
+                        files: StaticFiles = StaticFiles()) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: ErrorBodyMiddleware())
+    router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+    if let token = configuration.token {
+        router.add(middleware: AuthMiddleware(token: token, loginPage: { files.loginPage() }))
+    }
+    let maxBodyBytes = configuration.maxBodyBytes
     router.get("/health") { _, _ -> Response in
         JSONReply.encode(HealthBody(status: "ok", model: service.modelID))
     }
@@ -37,6 +48,10 @@ public func buildRouter(service: OpenAIService, maxBodyBytes: Int = 4 << 20) -> 
             return try await service.completion(body)
         }
     }
+    RunRoutes(manager: runs, maxBodyBytes: maxBodyBytes, heartbeat: configuration.heartbeat,
+              pollInterval: configuration.pollInterval).add(to: router)
+    ToolRoutes(maxBodyBytes: maxBodyBytes).add(to: router)
+    UIRoutes(files: files).add(to: router)
     return router
 }
 

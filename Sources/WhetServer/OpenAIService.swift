@@ -2,19 +2,6 @@ import Foundation
 import WhetCore
 import WhetProviders
 
-/// A request the server refuses, with the HTTP status and OpenAI error body it maps to.
-public enum ServiceError: Error, UserFacingError, Equatable, Sendable {
-    case badRequest(message: String, param: String?)
-    case internalFailure(message: String)
-
-    public var errorDescription: String? {
-        switch self {
-        case .badRequest(let message, _): return message
-        case .internalFailure(let message): return message
-        }
-    }
-}
-
 /// The OpenAI API over any `ModelProvider`, free of HTTP so it can be tested alone. The provider does
 /// the work (the local one batches concurrent requests into shared decoding steps); this type only
 /// checks requests and shapes responses.

@@ -13,7 +13,20 @@ public struct LineageGraph: Sendable {
         self.edges = try store.parentEdges(run: run.id)
     }
 
-    func parents(of id: Int64) -> [Int64] { edges.filter { $0.child == id }.map(\.parent) }
+    public func parents(of id: Int64) -> [Int64] { edges.filter { $0.child == id }.map(\.parent) }
+
+    /// The candidates from a root down to `id`, each reached from its first (lowest) parent, as the tree
+    /// draws them: the path a UI highlights to the best candidate.
+    public func pathFromRoot(to id: Int64) -> [Int64] {
+        var path: [Int64] = []
+        var seen = Set<Int64>()
+        var current: Int64? = id
+        while let c = current, seen.insert(c).inserted {
+            path.append(c)
+            current = parents(of: c).min()
+        }
+        return path.reversed()
+    }
 
     /// Each candidate appears under its first parent; other parents are named on
     /// its line, so the tree stays a tree while no edge is lost.

@@ -75,10 +75,18 @@ public final class LineageStore: Sendable {
         }
         try leases.take(run.id)
         do {
-            try pool.write { db in
+            // Only if it is still waiting: another process may have run and ended it since it was read.
+            let changed = try pool.write { db in
                 try db.execute(sql: """
-                    UPDATE runs SET status = ?, ownerHost = ?, ownerPid = ?, heartbeatAt = ?, finishedAt = NULL WHERE id = ?
-                    """, arguments: [RunStatus.running, RunLeases.host, Int64(getpid()), Date(), run.id])
+                    UPDATE runs SET status = ?, ownerHost = ?, ownerPid = ?, heartbeatAt = ?, finishedAt = NULL
+                    WHERE id = ? AND status IN (?, ?)
+                    """, arguments: [RunStatus.running, RunLeases.host, Int64(getpid()), Date(), run.id,
+                                      RunStatus.interrupted, RunStatus.queued])
+                return db.changesCount
+            }
+            guard changed == 1 else {
+                let now = try self.run(matching: run.id).status
+                throw StoreError.notResumable(run.id, status: now.rawValue)
             }
         } catch {
             leases.drop(run.id)
@@ -146,14 +154,25 @@ public final class LineageStore: Sendable {
         }
     }
 
-    /// Ends a run (finished, failed or cancelled) and releases its lease.
-    public func finishRun(_ id: String, status: RunStatus, bestCandidateId: Int64?, bestDevScore: Double?, testScore: Double?) throws {
+    /// Ends a run (finished, failed or cancelled) and releases its lease; `detail` says why it failed or
+    /// was cancelled.
+    public func finishRun(_ id: String, status: RunStatus, bestCandidateId: Int64?, bestDevScore: Double?, testScore: Double?,
+                          detail: String? = nil) throws {
         defer { leases.drop(id) }
         try pool.write { db in
             try db.execute(sql: """
-                UPDATE runs SET status = ?, finishedAt = ?, bestCandidateId = ?, bestDevScore = ?, testScore = ?
+                UPDATE runs SET status = ?, finishedAt = ?, bestCandidateId = ?, bestDevScore = ?, testScore = ?, detail = ?
                 WHERE id = ?
-                """, arguments: [status, Date(), bestCandidateId, bestDevScore, testScore, id])
+                """, arguments: [status, Date(), bestCandidateId, bestDevScore, testScore, detail, id])
+            if db.changesCount == 0 { throw StoreError.unknownRun(id) }
+        }
+    }
+
+    /// Records what a run has spent so far (kept current while it goes, so a killed run's spend survives).
+    public func recordSpend(_ id: String, _ spend: RunSpend) throws {
+        let json = String(decoding: try JSONEncoder().encode(spend), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE runs SET spend = ? WHERE id = ?", arguments: [json, id])
             if db.changesCount == 0 { throw StoreError.unknownRun(id) }
         }
     }
@@ -192,6 +211,17 @@ public final class LineageStore: Sendable {
 
     public func candidates(run: String) throws -> [CandidateRecord] {
         try pool.read { db in try CandidateRecord.filter(Column("runId") == run).order(Column("id")).fetchAll(db) }
+    }
+
+    /// How many candidates each run has (runs without any are absent).
+    public func candidateCounts() throws -> [String: Int] {
+        try pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT runId, COUNT(*) FROM candidates GROUP BY runId") {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
     }
 
     /// (child, parent) edges among a run's candidates.

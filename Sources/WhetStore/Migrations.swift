@@ -106,6 +106,12 @@ enum Migrations {
                 t.add(column: "summaryJSON", .text)
             }
         }
+        m.registerMigration("v5-run-spend") { db in
+            try db.alter(table: "runs") { t in
+                t.add(column: "spend", .text)
+                t.add(column: "detail", .text)
+            }
+        }
         return m
     }
 }

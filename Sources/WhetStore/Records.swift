@@ -38,6 +38,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var heartbeatAt: Date?
     /// The optimizer's final report (JSON), once the run has finished.
     public var summaryJSON: String?
+    /// What the run has spent on models (a server keeps it current while the run goes).
+    public var spend: RunSpend?
+    /// Why a run failed or was cancelled, in a sentence.
+    public var detail: String?
 
     public init(id: String, kind: RunKind, taskName: String, taskPath: String, taskHash: String, model: String,
                 seed: Int64, status: RunStatus = .running, configJSON: String = "{}", createdAt: Date = Date(),
@@ -46,6 +50,27 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         self.model = model; self.seed = seed; self.status = status; self.configJSON = configJSON
         self.createdAt = createdAt; self.finishedAt = finishedAt; self.bestCandidateId = bestCandidateId
         self.bestDevScore = bestDevScore; self.testScore = testScore
+    }
+}
+
+/// Model calls and tokens a run has spent; cache hits cost nothing.
+public struct RunSpend: Codable, Sendable, Equatable {
+    public var calls: Int
+    public var cacheHits: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var costUSD: Double
+
+    public init(calls: Int = 0, cacheHits: Int = 0, promptTokens: Int = 0, completionTokens: Int = 0, costUSD: Double = 0) {
+        self.calls = calls; self.cacheHits = cacheHits; self.promptTokens = promptTokens
+        self.completionTokens = completionTokens; self.costUSD = costUSD
+    }
+
+    public var tokens: Int { promptTokens + completionTokens }
+
+    public static func + (a: RunSpend, b: RunSpend) -> RunSpend {
+        RunSpend(calls: a.calls + b.calls, cacheHits: a.cacheHits + b.cacheHits, promptTokens: a.promptTokens + b.promptTokens,
+                 completionTokens: a.completionTokens + b.completionTokens, costUSD: a.costUSD + b.costUSD)
     }
 }
 

@@ -15,7 +15,7 @@ func withLiveServer<T: Sendable>(backend: LocalModelBackend, modelID: String = "
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "whet.serve.test")
     logger.logLevel = .warning
-    let app = buildApplication(
+    let app = try buildApplication(
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, modelID: modelID),
         provider: LocalProvider(batcher: GenerationBatcher(backend: backend, maxBatch: maxBatch, onStep: onStep)),
         logger: logger,

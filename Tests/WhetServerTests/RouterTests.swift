@@ -10,8 +10,8 @@ import WhetCore
 @Suite struct RouterTests {
     let backend = DeterministicBackend()
 
-    func app() -> some ApplicationProtocol {
-        buildApplication(configuration: ServerConfiguration(port: 0, modelID: "smol-test"), provider: LocalProvider(backend: backend))
+    func app() throws -> some ApplicationProtocol {
+        try buildApplication(configuration: ServerConfiguration(port: 0, modelID: "smol-test"), provider: LocalProvider(backend: backend))
     }
 
     static func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }

@@ -20,14 +20,14 @@ struct LineageStoreTests {
         let path = tempDBPath()
         defer { removeDB(path) }
         let store = try LineageStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse", "v4-optimizer-candidates", "v5-run-spend"])
         #expect(try store.journalMode == "wal")
         #expect(try store.integrityCheck().isEmpty)
         // Opening again is a no-op migration, and the data survives.
         try store.createRun(sampleRun())
         let reopened = try LineageStore(path: path)
         #expect(try reopened.runs().map(\.id) == ["r1"])
-        #expect(try reopened.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse"])
+        #expect(try reopened.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse", "v4-optimizer-candidates", "v5-run-spend"])
     }
 
     @Test func roundTripsRunsCandidatesEvaluationsJudgmentsAndCalls() throws {

@@ -21,7 +21,7 @@ struct MigrationAndOwnershipTests {
         let path = try fixtureCopy()
         defer { removeDB(path) }
         let store = try LineageStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse"])
+        #expect(try store.appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse", "v4-optimizer-candidates", "v5-run-spend"])
         let runs = try store.runs()
         #expect(runs.count == 3)
         #expect(runs.filter { $0.status == .finished }.count == 2)
