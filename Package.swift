@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "WhetCompressionTests", dependencies: ["WhetCompression", "WhetCore", "WhetInference"]),
         .testTarget(name: "WhetCLITests", dependencies: ["WhetCLI", "WhetStore", "WhetCore"]),
         .testTarget(name: "WhetOptimizerTests", dependencies: [
-            "WhetOptimizer", "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings",
+            "WhetOptimizer", "WhetJudging", "WhetCore", "WhetStore", "WhetProviders", "WhetEmbeddings",
         ]),
     ]
 )

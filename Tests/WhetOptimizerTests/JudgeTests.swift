@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WhetCore
+import WhetJudging
 @testable import WhetOptimizer
 import WhetProviders
 import WhetStore
@@ -34,8 +35,8 @@ final class ScriptedJudgeModel: ModelProvider, @unchecked Sendable {
 }
 
 @Suite struct JudgeTests {
-    func judge(_ model: ScriptedJudgeModel) throws -> FileJudge {
-        try FileJudge(file: try JudgeFile.load(repoRoot.appendingPathComponent("judges/pairwise.yaml").path), provider: model)
+    func judge(_ model: ScriptedJudgeModel) throws -> LibraryJudge {
+        try LibraryJudge(file: try JudgeFile.load(repoRoot.appendingPathComponent("judges/pairwise.yaml").path), provider: model)
     }
 
     func pair(_ a: String, _ b: String) -> JudgedPair {
@@ -67,8 +68,8 @@ final class ScriptedJudgeModel: ModelProvider, @unchecked Sendable {
 
     @Test func aJudgeFileItCannotReadIsAClearError() throws {
         var file = try JudgeFile.load(repoRoot.appendingPathComponent("judges/pairwise.yaml").path)
-        file.verdict = .score(pattern: "([0-9]+)", min: 1, max: 10)
-        #expect(throws: OptimizerError.self) { try FileJudge(file: file, provider: ScriptedJudgeModel(favourite: nil)) }
+        file.mode = .pointwise
+        #expect(throws: JudgingError.self) { try LibraryJudge(file: file, provider: ScriptedJudgeModel(favourite: nil)) }
     }
 
     @Test func spoRepliesYieldThePromptBetweenTheTags() {

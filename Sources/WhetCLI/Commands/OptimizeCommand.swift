@@ -177,13 +177,13 @@ extension OptimizeCommand {
     /// Judge-metric tasks: the task's judge file, asked through the task model's provider when
     /// it names the same model, else through its own.
     func makeJudge(_ task: TaskFile, taskModel: ManagedProvider, config: OptimizerRunConfig, budget: Budget,
-                   store: LineageStore) throws -> (judge: FileJudge, provider: ManagedProvider) {
+                   store: LineageStore) throws -> (judge: LibraryJudge, provider: ManagedProvider) {
         guard let path = task.judge else { throw OptimizerError.needsJudge(task: task.path) }
         let file = try JudgeFile.load(path)
         let sameModel = config.model == nil && file.model == task.model
         let provider = sameModel ? taskModel
             : try ModelOptions.resolved(model: nil, config: config.configPath).provider(default: file.model, budget: budget, store: store)
-        return (try FileJudge(file: file, provider: provider, price: provider.price), provider)
+        return (try LibraryJudge(file: file, provider: provider, price: provider.price), provider)
     }
 }
 

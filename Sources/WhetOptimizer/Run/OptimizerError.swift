@@ -13,7 +13,6 @@ public enum OptimizerError: UserFacingError, Equatable {
     case sealedExample(String)
     case metaPrompt(path: String, reason: String)
     case needsJudge(task: String)
-    case judgeUnsupported(path: String, reason: String)
     case internalState(String)
 
     public var errorDescription: String? {
@@ -39,7 +38,6 @@ public enum OptimizerError: UserFacingError, Equatable {
         case .needsJudge(let task):
             return "\(task): metric: judge needs a judge file (`judge: ../judges/pairwise.yaml` in the task file); "
                 + "judge-metric tasks are searched by pairwise judgments, not by a metric"
-        case .judgeUnsupported(let path, let reason): return "\(path): \(reason)"
         case .internalState(let what): return "optimizer: \(what)"
         }
     }
