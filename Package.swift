@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Evaluating prompt candidates on a task: prompts, scoring, lineage records.
-        .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders"]),
+        .target(name: "WhetEvaluation", dependencies: ["WhetCore", "WhetStore", "WhetProviders", "WhetCompression"]),
         // `whet serve`: any model behind an OpenAI-compatible API, runs over HTTP with live events,
         // the web UI (static files in Resources/ui) and the OpenAPI document.
         .target(name: "WhetServer", dependencies: [

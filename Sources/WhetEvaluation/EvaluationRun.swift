@@ -16,6 +16,8 @@ public struct EvaluationRun: Sendable {
         public var completionTokens: Int
         public var seconds: Double
         public var examplesPerSecond: Double
+        /// Compressed fields' tokens over every prompt, before and after (tasks with `compress:`).
+        public var compression: CompressionTally?
     }
 
     public let evaluator: TaskEvaluator
@@ -87,7 +89,9 @@ public struct EvaluationRun: Sendable {
         let report = Report(runId: runId, task: task.name, model: evaluator.provider.modelName, split: split, summary: summary,
                             promptTokens: outcomes.reduce(0) { $0 + $1.usage.promptTokens },
                             completionTokens: outcomes.reduce(0) { $0 + $1.usage.completionTokens },
-                            seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9))
+                            seconds: seconds, examplesPerSecond: Double(examples.count) / max(seconds, 1e-9),
+                            compression: evaluator.compression.map { _ in
+                                outcomes.reduce(CompressionTally()) { $0 + $1.compression } })
         return Scored(candidateId: id, report: report)
     }
 

@@ -7,15 +7,18 @@ import WhetStore
 /// model (by label log-probabilities for label tasks, by generation otherwise),
 /// scores the answer with the task's metric and records everything in the
 /// lineage store. Examples run concurrently so the local engine can batch them.
+/// With `compression` (the task's `compress:` option) fields are compressed before rendering.
 public struct TaskEvaluator: Sendable {
     public let task: TaskFile
     public let provider: any ModelProvider
     public let parallelism: Int
+    public let compression: ExampleCompressor?
 
-    public init(task: TaskFile, provider: any ModelProvider, parallelism: Int = 8) {
+    public init(task: TaskFile, provider: any ModelProvider, parallelism: Int = 8, compression: ExampleCompressor? = nil) {
         self.task = task
         self.provider = provider
         self.parallelism = max(1, parallelism)
+        self.compression = compression
     }
 
     public struct Outcome: Sendable {
@@ -24,12 +27,17 @@ public struct TaskEvaluator: Sendable {
         public var score: Double
         public var usage: TokenUsage
         public var latency: Double
+        /// Tokens of compressed fields in this prompt (input and exemplars), before and after.
+        public var compression = CompressionTally()
     }
 
     /// Scores `candidate` on `examples`; `progress` counts finished examples.
     public func evaluate(_ candidate: PromptCandidate, on examples: [Example],
                          progress: StageCounter? = nil) async throws -> [Outcome] {
         guard task.metric != .judge else { throw EvaluationError.needsJudge(task: task.path) }
+        if let compression {
+            try compression.prepare(candidate.exemplars + examples, progress: progress?.sink)
+        }
         var outcomes = [Outcome?](repeating: nil, count: examples.count)
         try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
             var next = 0
@@ -51,7 +59,14 @@ public struct TaskEvaluator: Sendable {
     func run(_ candidate: PromptCandidate, _ example: Example) async throws -> Outcome {
         // A cancelled evaluation (a server run cancelled mid-way) starts no further model call.
         try Task.checkCancellation()
-        let messages = try candidate.messages(for: example, task: task)
+        var tally = CompressionTally()
+        var (shownCandidate, shownExample) = (candidate, example)
+        if let compression {
+            let c = try compression.apply(candidate), e = try compression.apply(example)
+            (shownCandidate, shownExample) = (c.candidate, e.example)
+            tally = c.tally + e.tally
+        }
+        let messages = try shownCandidate.messages(for: shownExample, task: task)
         let scorer = Scorer(task: task)
         let started = Date()
         let output: String
@@ -68,7 +83,7 @@ public struct TaskEvaluator: Sendable {
         }
         let score = example.answer.map { scorer.score(output: output, reference: $0) } ?? 0
         return Outcome(example: example, output: output, score: score, usage: usage,
-                       latency: Date().timeIntervalSince(started))
+                       latency: Date().timeIntervalSince(started), compression: tally)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WhetCore
+import WhetEvaluation
 import WhetJudging
 import WhetProviders
 import WhetStore
@@ -65,6 +66,7 @@ struct CompareCommand: AsyncParsableCommand {
         var comparison = try ComparisonRun(task: taskFile, split: split, examples: examples, taskProvider: taskProvider,
                                            judge: pairJudge, judgeFile: judgePath, store: lineage)
         comparison.parallelism = parallel
+        comparison.compression = try ExampleCompressor.forTask(taskFile)
         let bar = ProgressBar(enabled: !output.json)
         let report = try await comparison.run(resolved, judgeModel: judgeProvider.modelName, failUnder: failUnder, progress: bar.sink)
 

@@ -15,6 +15,8 @@ struct EvalCommand: AsyncParsableCommand {
             Label tasks are answered by comparing the log-probabilities of the labels (one forward pass per \
             example on the local model); other tasks by greedy generation. Results go to the lineage store \
             (see `whet runs`, `whet lineage RUN`); model calls are cached there, so a rerun costs nothing.
+            A task with `compress:` has its long fields compressed before the model sees them (each value \
+            once, cached for the run); the output reports the tokens saved.
             Example: whet eval tasks/sentiment.yaml --limit 40 --shots 4
             """)
 
@@ -45,7 +47,8 @@ struct EvalCommand: AsyncParsableCommand {
         let lineage = try store.open()
         let provider = try models.provider(default: taskFile.model, store: lineage,
                                            cachePolicy: noCache ? .bypass : .readWrite)
-        let evaluator = TaskEvaluator(task: taskFile, provider: provider, parallelism: parallel)
+        let compression = try ExampleCompressor.forTask(taskFile)
+        let evaluator = TaskEvaluator(task: taskFile, provider: provider, parallelism: parallel, compression: compression)
         let bar = ProgressBar(enabled: !output.json)
         let report = try await EvaluationRun(evaluator: evaluator, store: lineage).run(
             candidate: PromptCandidate(instruction: taskFile.instruction, exemplars: exemplars),
@@ -66,5 +69,15 @@ struct EvalCommand: AsyncParsableCommand {
             time     \(String(format: "%.1f", report.seconds)) s (\(String(format: "%.1f", report.examplesPerSecond)) examples/s)
             run      \(report.runId)  (whet lineage \(report.runId) --db \(store.path))
             """)
+        if let tally = report.compression, let settings = taskFile.compress {
+            print(Self.compressionLine(tally, settings))
+        }
+    }
+
+    /// "compress fields passage at 0.33: 12000 -> 4100 tokens (saved 7900, rate 0.34)".
+    static func compressionLine(_ tally: CompressionTally, _ settings: TaskCompression) -> String {
+        "compress " + settings.fields.joined(separator: ", ") + " at " + String(format: "%.2f", settings.rate)
+            + ": \(tally.originalTokens) -> \(tally.compressedTokens) tokens (saved \(tally.tokensSaved), rate "
+            + String(format: "%.2f", tally.rate) + ")"
     }
 }

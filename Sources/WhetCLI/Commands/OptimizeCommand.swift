@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WhetCore
 import WhetEmbeddings
+import WhetEvaluation
 import WhetOptimizer
 import WhetProviders
 import WhetStore
@@ -135,7 +136,8 @@ struct OptimizeCommand: AsyncParsableCommand {
         let models = OptimizerModels(task: taskModel, proposer: proposer, taskPrice: taskModel.price,
                                      proposerPrice: proposer?.price ?? taskModel.price,
                                      ledgers: [taskModel.ledger] + (proposer.map { [$0.ledger] } ?? [])
-                                        + (judge.map { [$0.provider.ledger] } ?? []))
+                                        + (judge.map { [$0.provider.ledger] } ?? []),
+                                     compression: try ExampleCompressor.forTask(taskFile))
         let metaPrompts = try MetaPrompts.load(directory: config.promptsDirectory)
         let bar = ProgressBar(enabled: !output.json)
         let start: () async throws -> OptimizationSummary
@@ -200,6 +202,8 @@ struct OptimizeJSON: Encodable {
     let cacheHits: Int
     let tokens: Int
     let seconds: Double
+    /// Present for tasks with `compress:`.
+    let compression: CompressionTally?
 
     init(_ s: OptimizationSummary) {
         func score(_ x: SplitScore) -> Score { Score(mean: x.mean, low: x.low, high: x.high, n: x.n) }
@@ -212,6 +216,7 @@ struct OptimizeJSON: Encodable {
         cacheHits = s.cacheHits
         tokens = s.tokens
         seconds = s.seconds
+        compression = s.compression
     }
 }
 
@@ -230,6 +235,10 @@ enum OptimizeReport {
                 + String(format: "; %.0f s; %d candidates; %@", s.seconds, s.candidates, s.stopReason),
             "run       \(s.run)   (whet lineage \(s.run) --db \(db); whet export \(s.run) --db \(db))",
         ]
+        if let c = s.compression {
+            lines.append("compress  \(c.originalTokens) -> \(c.compressedTokens) tokens of compressed fields in the prompts scored "
+                + "(saved \(c.tokensSaved), rate \(String(format: "%.2f", c.rate)))")
+        }
         if let exported { lines.append("prompt    written to \(exported)") }
         lines.append("")
         lines.append(s.best.prompt)

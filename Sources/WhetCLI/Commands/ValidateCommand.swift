@@ -61,10 +61,15 @@ struct ValidateCommand: AsyncParsableCommand {
                            detail: ["mode": j.mode.rawValue, "criteria": j.criteria.joined(separator: " ")])
         default:
             let t = try TaskFileParser.load(file)
-            return Summary(file: file, kind: "task", ok: true, name: t.name, detail: [
+            var detail = [
                 "train": "\(t.data.train.count)", "dev": "\(t.data.dev.count)", "test": "\(t.data.test.count)",
                 "metric": t.metric.rawValue, "answer": t.answer.typeName, "model": t.model.description,
-            ])
+            ]
+            if let c = t.compress {
+                detail["compress"] = c.fields.joined(separator: " ") + " at " + String(format: "%g", c.rate)
+                    + (c.questionField.map { " for " + $0 } ?? "")
+            }
+            return Summary(file: file, kind: "task", ok: true, name: t.name, detail: detail)
         }
     }
 }

@@ -23,7 +23,7 @@ public typealias ProgressSink = @Sendable (ProgressEvent) -> Void
 public final class StageCounter: @unchecked Sendable {
     public let name: String
     public let total: Int
-    private let sink: ProgressSink
+    public let sink: ProgressSink
     private let lock = NSLock()
     private var done = 0
 

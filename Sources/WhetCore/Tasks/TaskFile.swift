@@ -19,6 +19,8 @@ public struct TaskFile: Sendable, Equatable {
     public var maxTokens: Int
     /// Where the file was read from; relative paths inside it resolve against its folder.
     public var path: String
+    /// Fields compressed before the model sees them (`compress:`); nil leaves every field whole.
+    public var compress: TaskCompression? = nil
 }
 
 /// One of a task's three example sets.

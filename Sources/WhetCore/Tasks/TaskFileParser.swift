@@ -6,6 +6,7 @@ public enum TaskFileParser {
     static let topLevelKeys: Set<String> = [
         "name", "description", "source", "instruction", "template", "data", "splits",
         "answer", "metric", "judge", "model", "budget", "requirements", "max_tokens",
+        "compress",
     ]
 
     public static func load(_ path: String) throws -> TaskFile {
@@ -55,6 +56,7 @@ public enum TaskFileParser {
         let data = try TaskDataLoader.load(dataNode, splits: splitsNode, baseDir: baseDir,
                                            needsReference: metric.needsReference)
         try checkTemplateFields(template, templateNode: templateNode, data: data, dataNode: dataNode)
+        let compress = try root.optional("compress").map { try TaskCompression.parse($0, data: data) }
 
         return TaskFile(
             name: name, description: description, source: source, instruction: instruction,
@@ -62,7 +64,8 @@ public enum TaskFileParser {
             requirements: try root.optional("requirements")?.string(),
             model: try root.optional("model").map { try ModelSpec.parse($0, relativeTo: baseDir) } ?? .embeddedDefault,
             budget: try root.optional("budget").map(Budget.parse) ?? Budget(),
-            maxTokens: try parseMaxTokens(try root.optional("max_tokens"), metric: metric), path: path)
+            maxTokens: try parseMaxTokens(try root.optional("max_tokens"), metric: metric), path: path,
+            compress: compress)
     }
 
     static func resolve(_ rel: String, _ base: URL) -> String {

@@ -33,6 +33,8 @@ public struct ComparisonRun: Sendable {
     public let store: LineageStore
     public var parallelism = 8
     public var seed: Int64 = 0
+    /// Compresses the task's `compress:` fields before the task model sees them (the judge sees them whole).
+    public var compression: ExampleCompressor?
 
     public init(task: TaskFile, split: Split, examples: [Example], taskProvider: ManagedProvider, judge: any PairwiseJudge,
                 judgeFile: String, store: LineageStore) throws {
@@ -85,7 +87,7 @@ public struct ComparisonRun: Sendable {
 
     func compare(_ prompts: [ComparedPrompt], original: [Int], runId: String, judgeModel: String, failUnder: Double?,
                  warnings: [String], started: Date, progress: @escaping ProgressSink) async throws -> ComparisonReport {
-        let runner = PromptRunner(task: task, provider: taskProvider, parallelism: parallelism)
+        let runner = PromptRunner(task: task, provider: taskProvider, parallelism: parallelism, compression: compression)
         var outputs: [[PromptRunner.Output]] = []
         var candidateIds: [Int64] = []
         for (i, prompt) in prompts.enumerated() {
@@ -143,10 +145,15 @@ public struct ComparisonRun: Sendable {
                 metricMean: scores.count == outputs[i].count && !scores.isEmpty ? scores.reduce(0, +) / Double(scores.count) : nil,
                 candidateId: candidateIds[i])
         }
-        return ComparisonReport(runId: runId, task: task.name, split: split.rawValue, model: taskProvider.modelName,
-                                judge: judge.name, judgeFile: judgeFile, judgeModel: judgeModel, prompts: summaries, pairs: pairs,
-                                bradleyTerry: bradleyTerry, warnings: warnings, failUnder: failUnder,
-                                seconds: Date().timeIntervalSince(started))
+        var report = ComparisonReport(runId: runId, task: task.name, split: split.rawValue, model: taskProvider.modelName,
+                                      judge: judge.name, judgeFile: judgeFile, judgeModel: judgeModel, prompts: summaries, pairs: pairs,
+                                      bradleyTerry: bradleyTerry, warnings: warnings, failUnder: failUnder,
+                                      seconds: Date().timeIntervalSince(started))
+        // Prompts that stand in for an identical one were not run again: their tokens count once.
+        report.compression = compression.map { _ in
+            prompts.indices.filter { original[$0] == $0 }.flatMap { outputs[$0] }.reduce(CompressionTally()) { $0 + $1.compression }
+        }
+        return report
     }
 
     /// What the judge is told was asked: the task's template filled with the example (the user turn),

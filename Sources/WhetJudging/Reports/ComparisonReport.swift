@@ -1,4 +1,5 @@
 import Foundation
+import WhetEvaluation
 
 /// Everything `whet compare` reports: the prompts, every pairwise comparison (A = the earlier prompt
 /// on the command line), Bradley-Terry strengths for three or more prompts, and the CI gate.
@@ -50,6 +51,8 @@ public struct ComparisonReport: Codable, Sendable {
     /// `--fail-under`: the least win rate of the first prompt against the second that passes.
     public var failUnder: Double?
     public var seconds: Double
+    /// Tokens of the task's `compress:` fields in the prompts run, before and after compression.
+    public var compression: CompressionTally?
 
     public init(runId: String?, task: String, split: String, model: String, judge: String, judgeFile: String, judgeModel: String,
                 prompts: [Prompt], pairs: [Pair], bradleyTerry: BradleyTerry?, warnings: [String], failUnder: Double?, seconds: Double) {
@@ -78,7 +81,7 @@ public struct ComparisonReport: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case runId, task, split, model, judge, judgeFile, judgeModel, prompts, pairs, bradleyTerry, warnings, failUnder, seconds, passed
+        case runId, task, split, model, judge, judgeFile, judgeModel, prompts, pairs, bradleyTerry, warnings, failUnder, seconds, passed, compression
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -97,6 +100,7 @@ public struct ComparisonReport: Codable, Sendable {
         try c.encodeIfPresent(failUnder, forKey: .failUnder)
         try c.encode(seconds, forKey: .seconds)
         try c.encodeIfPresent(passed, forKey: .passed)
+        try c.encodeIfPresent(compression, forKey: .compression)
     }
 
     public init(from decoder: Decoder) throws {
@@ -114,5 +118,6 @@ public struct ComparisonReport: Codable, Sendable {
         warnings = try c.decode([String].self, forKey: .warnings)
         failUnder = try c.decodeIfPresent(Double.self, forKey: .failUnder)
         seconds = try c.decode(Double.self, forKey: .seconds)
+        compression = try c.decodeIfPresent(CompressionTally.self, forKey: .compression)
     }
 }

@@ -43,6 +43,10 @@ public enum TerminalReport {
             out.append(String(format: "gate: A's win rate against B %.3f %@ --fail-under %.3f: %@", r.headline!.result.winRate.rate,
                               passed ? ">=" : "<", failUnder, passed ? "pass" : "FAIL"))
         }
+        if let c = r.compression {
+            out.append("compress \(c.originalTokens) -> \(c.compressedTokens) tokens of compressed fields in the prompts run "
+                + "(saved \(c.tokensSaved), rate \(String(format: "%.2f", c.rate)))")
+        }
         if let run = r.runId { out.append("run    \(run)  (\(String(format: "%.1f", r.seconds)) s)") }
         return out.joined(separator: "\n") + "\n"
     }

@@ -66,11 +66,12 @@ extension JudgedOptimizer {
             calls += await ledger.spentCalls
             hits += await ledger.cacheHits
         }
-        let summary = OptimizationSummary(
+        var summary = OptimizationSummary(
             run: runId, task: task.name, model: models.task.modelName, seed: outcome(seed), best: outcome(chosen),
             significant: chosen !== seed, challengerGain: gain, challengerPValue: pValue, candidates: arms.count,
             requests: account.spent.calls, calls: calls, cacheHits: hits, tokens: account.spent.tokens,
             costUSD: account.spent.costUSD, seconds: account.seconds, stopReason: stopReason ?? "plan complete", verdict: verdict)
+        summary.compression = scorer.compressionTally
         try recorder.finish(summary, bestId: chosen.id)
         return summary
     }

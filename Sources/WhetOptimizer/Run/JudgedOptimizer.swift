@@ -55,7 +55,7 @@ public final class JudgedOptimizer {
         dev = task.data.dev
         test = task.data.test
         scorer = CandidateScorer(task: task, provider: models.task, parallelism: settings.parallelism,
-                                 price: models.taskPrice, sealed: Set(task.data.test.map(\.id)))
+                                 price: models.taskPrice, sealed: Set(task.data.test.map(\.id)), compression: models.compression)
         proposer = InstructionProposer(provider: models.proposer, prompts: prompts, task: task, price: models.proposerPrice)
         recorder = RunRecorder(store: store, runId: runId)
         account = SpendAccount(limits: settings.limits)

@@ -51,4 +51,6 @@ public struct OptimizationSummary: Codable, Sendable, Equatable {
     /// Why the search ended: the plan was done, or which limit stopped it.
     public var stopReason: String
     public var verdict: String
+    /// Tokens of the task's `compress:` fields in every prompt scored, before and after compression.
+    public var compression: CompressionTally? = nil
 }

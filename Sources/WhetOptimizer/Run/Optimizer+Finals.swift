@@ -97,10 +97,12 @@ extension Optimizer {
         } else {
             verdict = "no significant gain: no candidate beat the seed on the selection examples; the seed prompt stays"
         }
-        return OptimizationSummary(
+        var summary = OptimizationSummary(
             run: runId, task: task.name, model: models.task.modelName, seed: outcome(seed), best: outcome(chosen),
             significant: significant, challengerGain: challengerTest?.meanDifference, challengerPValue: challengerTest?.pValue,
             candidates: arms.count, requests: account.spent.calls, calls: calls, cacheHits: hits, tokens: account.spent.tokens,
             costUSD: account.spent.costUSD, seconds: account.seconds, stopReason: stopReason ?? "plan complete", verdict: verdict)
+        summary.compression = scorer.compressionTally
+        return summary
     }
 }

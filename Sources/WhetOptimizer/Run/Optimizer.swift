@@ -1,6 +1,7 @@
 import Foundation
 import WhetCore
 import WhetEmbeddings
+import WhetEvaluation
 import WhetProviders
 import WhetStore
 
@@ -13,10 +14,13 @@ public struct OptimizerModels: Sendable {
     public var proposerPrice: PriceTable?
     /// Where real model calls and cache hits are counted (the managed providers' ledgers).
     public var ledgers: [UsageLedger]
+    /// Compresses the task's `compress:` fields before the task model sees them.
+    public var compression: ExampleCompressor?
 
     public init(task: ModelProvider, proposer: ModelProvider? = nil, taskPrice: PriceTable? = nil,
-                proposerPrice: PriceTable? = nil, ledgers: [UsageLedger] = []) {
+                proposerPrice: PriceTable? = nil, ledgers: [UsageLedger] = [], compression: ExampleCompressor? = nil) {
         self.task = task
+        self.compression = compression
         self.proposer = proposer ?? task
         self.taskPrice = taskPrice
         self.proposerPrice = proposerPrice ?? (proposer == nil ? taskPrice : nil)
@@ -91,7 +95,7 @@ public final class Optimizer {
         sampler = ExemplarSampler(pool: pool, labels: labels)
         scorer = CandidateScorer(task: task, provider: models.task, parallelism: settings.parallelism,
                                  neighbours: try NeighbourIndex(pool: pool, embeddings: embeddings), embeddings: embeddings,
-                                 price: models.taskPrice, sealed: Set(task.data.test.map(\.id)))
+                                 price: models.taskPrice, sealed: Set(task.data.test.map(\.id)), compression: models.compression)
         proposer = InstructionProposer(provider: models.proposer, prompts: prompts, task: task, price: models.proposerPrice)
         recorder = RunRecorder(store: store, runId: runId)
         account = SpendAccount(limits: settings.limits)

@@ -1,5 +1,6 @@
 import Foundation
 import WhetCore
+import WhetEvaluation
 import WhetProviders
 
 /// Runs a candidate over examples on the task model. Label tasks: one scoring call per
@@ -16,12 +17,16 @@ public final class CandidateScorer: @unchecked Sendable {
     let neighbours: NeighbourIndex?
     let embeddings: ExampleEmbeddings?
     let price: PriceTable?
+    let compression: ExampleCompressor?
+    /// Compressed-field tokens of the prompts scored so far, before and after.
+    private var compressed = CompressionTally()
     /// Ids of examples that must not reach the model (the held-out test split during search).
     private var sealed: Set<String>
     private let lock = NSLock()
 
     public init(task: TaskFile, provider: ModelProvider, parallelism: Int = 16, neighbours: NeighbourIndex? = nil,
-                embeddings: ExampleEmbeddings? = nil, price: PriceTable? = nil, sealed: Set<String> = []) {
+                embeddings: ExampleEmbeddings? = nil, price: PriceTable? = nil, sealed: Set<String> = [],
+                compression: ExampleCompressor? = nil) {
         self.task = task
         self.provider = provider
         self.layout = PromptLayout(task: task)
@@ -30,7 +35,11 @@ public final class CandidateScorer: @unchecked Sendable {
         self.embeddings = embeddings
         self.price = price
         self.sealed = sealed
+        self.compression = compression
     }
+
+    /// nil when the task compresses nothing.
+    public var compressionTally: CompressionTally? { compression.map { _ in lock.withLock { compressed } } }
 
     /// Lets the sealed examples through (the final test evaluation).
     public func unseal() { lock.withLock { sealed.removeAll() } }
@@ -57,8 +66,26 @@ public final class CandidateScorer: @unchecked Sendable {
     }
 
     func request(_ candidate: Candidate, _ example: Example) throws -> ProviderRequest {
-        let messages = try layout.messages(candidate, fields: example.fields, exemplars: exemplars(candidate, for: example))
-        return .chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: candidate.maxTokens ?? task.maxTokens))
+        try compressedRequest(candidate, example).request
+    }
+
+    /// The request with the task's `compress:` fields compressed (input and exemplars), and the tokens that saved.
+    func compressedRequest(_ candidate: Candidate, _ example: Example) throws -> (request: ProviderRequest, tally: CompressionTally) {
+        var fields = example.fields
+        var shown = try exemplars(candidate, for: example)
+        var tally = CompressionTally()
+        if let compression {
+            (fields, tally) = try compression.apply(fields, exampleId: example.id)
+            shown = try shown.map { e in
+                var copy = e
+                let applied = try compression.apply(e.fields, exampleId: e.id)
+                copy.fields = applied.fields
+                tally += applied.tally
+                return copy
+            }
+        }
+        let messages = try layout.messages(candidate, fields: fields, exemplars: shown)
+        return (.chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: candidate.maxTokens ?? task.maxTokens)), tally)
     }
 
     /// The pre-call estimate of a batch, as the provider's ledger reckons it: about 3
@@ -83,6 +110,10 @@ public final class CandidateScorer: @unchecked Sendable {
         let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
         guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
         if candidate.neighbours > 0, let embeddings { _ = try embeddings.vectors(for: examples) }
+        if let compression {
+            let exemplars = candidate.exemplars.map { Example(id: $0.id, fields: $0.fields, answer: nil) }
+            try compression.prepare(exemplars + examples)
+        }
         var results = [ScoredExample?](repeating: nil, count: examples.count)
         try await withThrowingTaskGroup(of: (Int, ScoredExample).self) { group in
             var next = 0
@@ -107,7 +138,8 @@ public final class CandidateScorer: @unchecked Sendable {
     }
 
     func scoreOne(_ candidate: Candidate, _ example: Example, readout: Readout?) async throws -> ScoredExample {
-        let request = try request(candidate, example)
+        let (request, tally) = try compressedRequest(candidate, example)
+        if compression != nil { lock.withLock { compressed += tally } }
         let started = Date()
         if let labels {
             let choice = try await provider.choose(among: poolWords, for: request.input)

@@ -81,7 +81,8 @@ struct EvaluationJob: PreparedRun {
             context.progress(.best(id: id, score: mean))
             return conclusion(candidate: id, mean: mean)
         }
-        let evaluator = TaskEvaluator(task: task, provider: context.provider, parallelism: parallelism)
+        let evaluator = TaskEvaluator(task: task, provider: context.provider, parallelism: parallelism,
+                                      compression: try ExampleCompressor.forTask(task))
         let scored = try await EvaluationRun(evaluator: evaluator, store: context.store).score(
             runId: context.runId, candidate: candidate, split: split, examples: examples, progress: context.progress)
         return conclusion(candidate: scored.candidateId, mean: scored.report.summary.mean)
