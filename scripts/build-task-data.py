@@ -67,6 +67,29 @@ def main():
     rows = [{"input": r["input"]} for r in d if len(r["input"]) < 600]
     write_jsonl(os.path.join(OUT, "llmbar", "instructions.jsonl"), rows)
 
+    # NQ-open with its gold passages: 40 questions, each over its gold passage and four other
+    # questions' passages (about 700 tokens), the gold first, in the middle or last in turn.
+    nq_long(random.Random(17))
+
+def nq_long(rnd, n=40, distractors=4):
+    rows = [json.loads(l) for l in gzip.open(os.path.join(SRC, "nq-open-oracle", "nq-open-oracle.jsonl.gz"), "rt", encoding="utf-8")]
+    def gold(r):
+        return r["ctxs"][0]
+    def answer_in(r):
+        text = gold(r)["text"]
+        return next((a for a in r["answers"] if len(a) <= 40 and a in text), None)
+    usable = [r for r in rows if answer_in(r) and 60 <= len(gold(r)["text"].split()) <= 140]
+    rnd.shuffle(usable)
+    picked, others = usable[:n], usable[n:]
+    out = []
+    for i, r in enumerate(picked):
+        docs = [gold(o) for o in rnd.sample(others, distractors)]
+        docs.insert([0, distractors // 2, distractors][i % 3], gold(r))
+        context = "\n\n".join(f"Document [{k + 1}] (Title: {d['title']}) {d['text']}" for k, d in enumerate(docs))
+        out.append({"question": r["question"][0].upper() + r["question"][1:] + "?", "context": context,
+                    "answer": answer_in(r), "answers": r["answers"]})
+    write_jsonl(os.path.join(OUT, "nq_long", "questions.jsonl"), out)
+
 if __name__ == "__main__":
     if not os.path.isdir(SRC):
         sys.exit(f"no {SRC}: this script reads the shared data sets")

@@ -5,7 +5,7 @@ import Testing
 /// Every task, judge and prompt the repository ships must load.
 struct ShippedFilesTests {
     static let taskFiles = ["sentiment", "singular_to_plural", "banking77", "gsm8k", "bbh_date_understanding",
-                            "bbh_object_counting", "open_instructions", "spo_haiku"]
+                            "bbh_object_counting", "open_instructions", "spo_haiku", "nq_long"]
 
     @Test(arguments: taskFiles)
     func shippedTaskLoads(_ name: String) throws {
