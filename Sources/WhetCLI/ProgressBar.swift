@@ -2,7 +2,7 @@ import Foundation
 import WhetCore
 
 /// Draws progress events as a one-line bar with rate and ETA on stderr, only when stderr is a
-/// terminal, so logs and `--json` output stay clean.
+/// terminal, so logs stay clean; notes (warnings, what a run is doing) always go to stderr, one a line.
 final class ProgressBar: @unchecked Sendable {
     private let console: Console
     private let enabled: Bool
@@ -24,6 +24,10 @@ final class ProgressBar: @unchecked Sendable {
     func handle(_ event: ProgressEvent) {
         lock.lock()
         defer { lock.unlock() }
+        if case .note(let text) = event, !enabled {
+            console.err(text + "\n")
+            return
+        }
         guard enabled else { return }
         switch event {
         case .stage(let name, let done, let total):

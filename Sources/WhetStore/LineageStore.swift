@@ -36,8 +36,10 @@ public final class LineageStore: Sendable {
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
         do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Migrations.migrator.migrate(pool)
+            let pool = try DatabasePool(path: path, configuration: config)
+            // Two processes opening a new file at once would both see a migration as pending.
+            try MigrationLock.holding(directory: path + ".locks") { try Migrations.migrator.migrate(pool) }
+            self.pool = pool
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         }

@@ -113,3 +113,19 @@ final class RunLeases: @unchecked Sendable {
         return now.timeIntervalSince(lastSign) > Self.staleAfter
     }
 }
+
+/// Serialises migrations across processes: an exclusive, blocking `flock` on `<database>.locks/migrate.lock`.
+enum MigrationLock {
+    static func holding<T>(directory: String, _ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("migrate.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.lock(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StoreError.lock(path: path, reason: String(cString: strerror(errno))) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+}

@@ -18,7 +18,7 @@ struct CompareCommandTests {
         let html = dir.appendingPathComponent("report.html"), junit = dir.appendingPathComponent("report.xml")
         let args = Self.prompts + ["--task", Self.task, "--limit", "2", "--judge", repoPath("judges/local.yaml"), "--db", db]
 
-        let first = await InProcess.run(args + ["--html", html.path, "--junit", junit.path])
+        let first = await InProcess.run(["compare"] + args + ["--html", html.path, "--junit", junit.path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("judged/reused/identical") && first.stdout.contains("A vs B"), "\(first.stdout)")
         #expect(first.stdout.contains("open-concise.md") && first.stdout.contains("open-thorough.md"))
@@ -57,7 +57,7 @@ struct CompareCommandTests {
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000, "\(shot.path): \(png.count) bytes")
 
         // Rerun with --json: outputs from the response cache, judgments reused from the store.
-        let second = await InProcess.run(args + ["--json"])
+        let second = await InProcess.run(["compare"] + args + ["--json"])
         #expect(second.status == 0, "\(second.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
         let pair = try #require((doc["pairs"] as? [[String: Any]])?.first?["result"] as? [String: Any])
@@ -73,7 +73,7 @@ struct CompareCommandTests {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("l.sqlite").path
-        let r = await InProcess.run([Self.prompts[0], Self.prompts[0], "--task", Self.task, "--limit", "2", "--db", db, "--json"])
+        let r = await InProcess.run(["compare", Self.prompts[0], Self.prompts[0], "--task", Self.task, "--limit", "2", "--db", db, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("warning:") && r.stderr.contains("are identical"), "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -87,7 +87,7 @@ struct CompareCommandTests {
     @Test func failUnderExitsOneWhenAIsWorse() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let args = [Self.prompts[0], Self.prompts[0], "--task", Self.task, "--limit", "1", "--db",
+        let args = ["compare", Self.prompts[0], Self.prompts[0], "--task", Self.task, "--limit", "1", "--db",
                     dir.appendingPathComponent("l.sqlite").path, "--fail-under"]
         // Identical prompts tie: win rate 0.5 passes 0.5 and fails 0.6.
         #expect(try Whet.run(args + ["0.5"], cwd: repoRoot).status == 0)
@@ -100,13 +100,13 @@ struct CompareCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("l.sqlite").path
 
-        let missing = await InProcess.run(["prompts/nope.md", Self.prompts[0], "--task", Self.task, "--db", db])
+        let missing = await InProcess.run(["compare", "prompts/nope.md", Self.prompts[0], "--task", Self.task, "--db", db])
         #expect(missing.status == 2 && missing.stderr.contains("prompts/nope.md: prompt file does not exist"), "\(missing.stderr)")
 
         let noVerdict = dir.appendingPathComponent("no-verdict.yaml")
         try "name: broken\nmode: pairwise\ntemplate: \"Which is better? {output_a} or {output_b}\"\n"
             .write(to: noVerdict, atomically: true, encoding: .utf8)
-        let judge = await InProcess.run(Self.prompts + ["--task", Self.task, "--judge", noVerdict.path, "--db", db])
+        let judge = await InProcess.run(["compare"] + Self.prompts + ["--task", Self.task, "--judge", noVerdict.path, "--db", db])
         #expect(judge.status == 2 && judge.stderr.contains(noVerdict.path) && judge.stderr.contains("verdict"), "\(judge.stderr)")
 
         let constant = dir.appendingPathComponent("constant.yaml")
@@ -119,11 +119,11 @@ struct CompareCommandTests {
               examples: [{input: a}, {input: b}, {input: c}, {input: d}]
             splits: {train: 0.5, dev: 0.25, test: 0.25, seed: 1}
             """.write(to: constant, atomically: true, encoding: .utf8)
-        let noInputs = await InProcess.run(Self.prompts + ["--task", constant.path, "--db", db])
-        #expect(noInputs.status == 2 && noInputs.stderr.contains(constant.path) && noInputs.stderr.contains("inputs"),
+        let noInputs = await InProcess.run(["compare"] + Self.prompts + ["--task", constant.path, "--db", db])
+        #expect(noInputs.status == 2 && noInputs.stderr.contains(constant.path) && noInputs.stderr.contains("field"),
                 "\(noInputs.stderr)")
 
-        let one = await InProcess.run([Self.prompts[0], "--task", Self.task, "--db", db])
+        let one = await InProcess.run(["compare", Self.prompts[0], "--task", Self.task, "--db", db])
         #expect(one.status != 0 && one.stderr.contains("at least two prompts"), "\(one.stderr)")
     }
 }

@@ -94,7 +94,8 @@ final class ServedWhet {
 
     init() throws {
         process.executableURL = Whet.binary
-        process.arguments = ["serve", "--port", "0", "--model", repoPath("models/SmolLM2-135M-Instruct.Q4_1.gguf"), "--model-id", "smol"]
+        process.arguments = ["serve", "--port", "0", "--model", repoPath("models/SmolLM2-135M-Instruct.Q4_1.gguf"), "--model-id", "smol",
+                             "--no-auth", "--db", NSTemporaryDirectory() + "served-\(UUID().uuidString).sqlite"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -84,7 +84,7 @@ import WhetStore
             let spend = try #require(events.last { $0.event == "spend" }?.object)
             #expect(spend["calls"] as? Int == 6)
             #expect(names.last == "end" && events.last?.object["status"] as? String == "finished")
-            #expect(names.firstIndex(of: "best")! < names.lastIndex(of: "end")!)
+            #expect((names.firstIndex(of: "best") ?? Int.max) < (names.lastIndex(of: "end") ?? Int.min))
             // The data of each event fits its schema in the document.
             let schemas = ["status": "StatusEvent", "stage": "Stage", "candidate": "CandidateEvent", "best": "BestEvent",
                            "spend": "Spend", "note": "NoteEvent", "end": "EndEvent"]

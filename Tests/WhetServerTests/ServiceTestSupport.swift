@@ -50,7 +50,7 @@ struct ServiceFixture: @unchecked Sendable {
     }
 
     /// Waits (polling the store) until `condition` holds for the run, or fails after `timeout` seconds.
-    func waitFor(_ runId: String, timeout: TimeInterval = 60, _ condition: (RunRecord) -> Bool) async throws -> RunRecord {
+    func waitFor(_ runId: String, timeout: TimeInterval = 300, _ condition: (RunRecord) -> Bool) async throws -> RunRecord {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let run = try store.run(matching: runId)
@@ -170,7 +170,7 @@ final class GatedBackend: LocalModelBackend, @unchecked Sendable {
     }
 
     /// Waits until `n` calls are held at the gate.
-    func waitUntilBlocked(_ n: Int, timeout: TimeInterval = 30) async throws {
+    func waitUntilBlocked(_ n: Int, timeout: TimeInterval = 120) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while blocked < n {
             guard Date() < deadline else { Issue.record("only \(blocked) calls reached the gate, expected \(n)"); return }

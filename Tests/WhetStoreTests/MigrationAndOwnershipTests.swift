@@ -35,7 +35,7 @@ struct MigrationAndOwnershipTests {
         #expect(try store.count("model_calls") == 5)
         #expect(try store.integrityCheck().isEmpty)
         // Reopening runs no migration twice.
-        #expect(try LineageStore(path: path).appliedMigrations().count == 3)
+        #expect(try LineageStore(path: path).appliedMigrations() == ["v1-lineage", "v2-run-ownership", "v3-judgment-reuse", "v4-optimizer-candidates", "v5-run-spend"])
     }
 
     @Test func aRunIsRunningWhileItsOwnerHoldsItAndEndsWithIt() throws {

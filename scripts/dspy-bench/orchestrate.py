@@ -171,7 +171,9 @@ def main():
 
     server_log = open(os.path.join(tempfile.gettempdir(), "bench-dspy-serve.log"), "w")
     server = subprocess.Popen([args.whet, "serve", "--port", str(args.port), "--model", args.model,
-                               "--model-id", args.model_id], stdout=server_log, stderr=subprocess.STDOUT)
+                               "--model-id", args.model_id, "--no-auth",
+                               "--db", os.path.join(tempfile.mkdtemp(prefix="bench-dspy-"), "serve.sqlite")],
+                              stdout=server_log, stderr=subprocess.STDOUT)
     proxy = None
     try:
         wait_ready(f"http://127.0.0.1:{args.port}/health", 120, server)
