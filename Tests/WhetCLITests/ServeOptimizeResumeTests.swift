@@ -24,10 +24,11 @@ import WhetStore
         defer { try? FileManager.default.removeItem(at: dir) }
         let db = dir.appendingPathComponent("l.sqlite").path
         let token = "resume-token-0123456789abcdef"
-        let task = Self.task(count: 20)
+        // Big enough (about 70 requests, one at a time) that the kill lands mid-run on a loaded machine.
+        let task = Self.task(count: 60)
         let body = try JSONSerialization.data(withJSONObject: [
             "kind": "optimize", "task": task,
-            "options": ["seed": 2, "maxCandidates": 3, "budgetCalls": 80, "parallel": 1, "search": "exemplars,readout"],
+            "options": ["seed": 2, "maxCandidates": 3, "budgetCalls": 150, "parallel": 1, "search": "exemplars,readout"],
         ] as [String: Any])
 
         let first = try ServeProcess(["--db", db, "--max-runs", "1"], environment: ["WHET_TOKEN": token])
@@ -36,15 +37,17 @@ import WhetStore
         #expect(created.status == 202, "\(created.body)")
         let runId = try #require(jsonObject(created.body)["id"] as? String)
 
-        // Kill -9 once a few answers are in the cache.
+        // Kill -9 once a few answers are in the cache. A blocking loop: a sleeping task may wake late
+        // while other suites keep the cooperative pool busy, and the run would end first.
         let reader = try LineageStore(path: db)
         let deadline = Date().addingTimeInterval(300)
-        while try reader.count("model_calls") < 6 {
+        while try reader.count("model_calls") < 4 {
             guard Date() < deadline else { Issue.record("the run made no progress"); return }
-            try await Task.sleep(nanoseconds: 10_000_000)
+            usleep(2_000)
         }
         first.kill(SIGKILL)
         let cachedAtKill = try reader.count("model_calls")
+        try #require(try reader.run(matching: runId).status != .finished, "the run ended before the kill (\(cachedAtKill) calls)")
         let baseline = try reader.run(matching: runId).spend
         #expect(try ServeCommandTests.status(runId, db: db) == "interrupted")
         #expect(try reader.integrityCheck().isEmpty)
@@ -68,7 +71,7 @@ import WhetStore
         // `whet optimize` with the same options, straight through on a database of its own.
         let taskPath = dir.appendingPathComponent("tiny-sentiment.yaml")
         try task.write(to: taskPath, atomically: true, encoding: .utf8)
-        let straight = try Whet.run(["optimize", taskPath.path, "--seed", "2", "--max-candidates", "3", "--budget-calls", "80",
+        let straight = try Whet.run(["optimize", taskPath.path, "--seed", "2", "--max-candidates", "3", "--budget-calls", "150",
                                      "--parallel", "1", "--search", "exemplars,readout", "--no-export", "--json",
                                      "--db", dir.appendingPathComponent("straight.sqlite").path], cwd: repoRoot)
         #expect(straight.status == 0, "\(straight.stderr)")

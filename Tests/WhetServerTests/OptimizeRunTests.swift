@@ -49,6 +49,7 @@ import WhetStore
 
             let run = try json(try await api.send(.get, "/v1/runs/\(id)", pattern: "/v1/runs/{id}"))
             #expect(run["status"] as? String == "finished")
+            #expect((run["options"] as? [String: Any])?["maxCandidates"] as? Int == 3, "the options as sent: \(run["options"] ?? "none")")
             let best = try #require(run["best"] as? [String: Any])
             let bestId = try #require(best["candidate"] as? Int)
             #expect(!(best["instruction"] as? String ?? "").isEmpty)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The JSON document of a compression, as `whet compress --json` prints it and `POST /v1/compress`
-/// answers, in this key order; warnings and timing are not part of it.
+/// answers; warnings and timing are not part of it.
 public struct CompressionJSON: Codable, Sendable, Equatable {
     public let compressed: String
     public let originalTokens: Int

@@ -77,7 +77,10 @@ public struct OptimizationRunKind: RunKindHandler {
         return OptimizationJob(
             task: task, judge: judge, config: config, embedder: embedder,
             description: RunDescription(taskName: task.name, taskHash: SHA256.hex(Data(submission.task.utf8)),
-                                        seed: Int64(bitPattern: seed), configJSON: config.json()),
+                                        seed: Int64(bitPattern: seed),
+                                        // The options as sent, as the evaluate kind keeps them (no server paths).
+                                        configJSON: String(decoding: (try? JSONReply.encoder.encode(options)) ?? Data("{}".utf8),
+                                                           as: UTF8.self)),
             // The ledger refuses what the optimizer's own accounting would refuse first: a safety net.
             budget: Budget(maxCalls: settings.limits.maxCalls, maxTokens: settings.limits.maxTokens,
                            maxCostUSD: settings.limits.maxCostUSD))

@@ -51,6 +51,7 @@ public struct ToolService: Sendable {
         if let error = error as? ServiceError { return error }
         let message = error.localizedDescription
             .replacingOccurrences(of: directory.path + "/compare/task/", with: "")
+            .replacingOccurrences(of: directory.path + "/compare/", with: "")
             .replacingOccurrences(of: directory.path + "/", with: "")
             .replacingOccurrences(of: directory.path, with: ".")
         if error is UserFacingError { return ServiceError.badRequest(message: message, param: nil) }
