@@ -86,6 +86,35 @@ import WhetStore
         }
     }
 
+    /// `metric: judge`: the run is `JudgedOptimizer`'s, with the judge file sent among the task's files.
+    @Test func aJudgeMetricOptimizeRunUsesTheJudgeSentWithTheTask() async throws {
+        let backend: LocalModelBackend
+        do { backend = try LiveModelTests.backend.get() } catch {
+            Issue.record("the local model is needed: run scripts/setup (\(error.localizedDescription))")
+            throw error
+        }
+        let fixture = try ServiceFixture(backend: backend)
+        defer { fixture.remove() }
+        var lines = ["name: tiny-open", "description: Answer questions briefly and correctly.",
+                     "instruction: Answer the question.", "template: \"{input}\"", "data:", "  examples:"]
+        for i in 0..<10 { lines.append("    - {input: \"What is \(i) plus \(i)?\"}") }
+        lines += ["splits: {train: 0.4, dev: 0.2, test: 0.4, seed: 1}", "metric: judge", "judge: judges/local.yaml", "max_tokens: 8"]
+        let body = submissionBody(kind: "optimize", task: lines.joined(separator: "\n") + "\n",
+                                  files: ["judges/local.yaml": try RunLiveModelTests.shipped("judges/local.yaml")],
+                                  options: ["seed": 1, "maxCandidates": 2, "budgetCalls": 60, "parallel": 4])
+        try await fixture.application().test(.router) { client in
+            let api = API(client: client)
+            let id = try #require(try await api.submit(body)["id"] as? String)
+            let events = parseEvents(String(buffer: try await client.execute(uri: "/v1/runs/\(id)/events", method: .get,
+                                                                              headers: ServiceFixture.headers()).body))
+            #expect(events.last?.object["status"] as? String == "finished", "\(events.suffix(3))")
+            #expect(events.contains { $0.event == "note" && ($0.object["message"] as? String ?? "").contains("with judge local") })
+            let run = try json(try await api.send(.get, "/v1/runs/\(id)", pattern: "/v1/runs/{id}"))
+            #expect(run["status"] as? String == "finished" && (run["best"] as? [String: Any])?["candidate"] is Int, "\(run)")
+            #expect(try fixture.store.candidates(run: id).count >= 2)
+        }
+    }
+
     @Test func badOptimizeOptionsGetJSON400s() async throws {
         let fixture = try ServiceFixture()
         defer { fixture.remove() }
@@ -112,6 +141,13 @@ import WhetStore
             // With no `kind`, a run is an optimization: a task with an empty split is refused as one.
             let small = try await api.send(.post, "/v1/runs", body: ByteBuffer(string: #"{"task":"name: t\ninstruction: i\ntemplate: \"{input}\"\ndata: {answer: a, examples: [{input: x, a: y}]}\nsplits: {train: 1, dev: 0, test: 0, seed: 1}\nmetric: exact_match\n"}"#))
             #expect(small.status == .badRequest, "\(String(buffer: small.body))")
+            // A judge sent with the task runs on the server's model, or not at all.
+            let judge = try RunLiveModelTests.shipped("judges/local.yaml").replacingOccurrences(of: "model: default", with: "model: openai:gpt-4o-mini")
+            let judged = task.replacingOccurrences(of: "metric: choice_accuracy", with: "metric: judge\njudge: judges/j.yaml")
+            let remote = try await api.send(.post, "/v1/runs", body: submissionBody(kind: "optimize", task: judged, files: ["judges/j.yaml": judge]))
+            #expect(remote.status == .badRequest)
+            let message = (try json(remote)["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("the server's model") && !message.contains(fixture.directory.path), "\(message)")
         }
         #expect(try fixture.store.runs().isEmpty)
     }
