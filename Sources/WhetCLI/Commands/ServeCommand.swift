@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
             Runs (POST /v1/runs) are kept in the lineage store (--db); at most --max-runs run at once, the rest \
             wait as `queued`. A server started on a database whose earlier server stopped mid-run resumes those \
             runs, answering the calls already made from the response cache.
+            Runs are optimizations (whet optimize) or evaluations (whet eval) of a task sent by content. POST /v1/compare, \
+            /v1/judge and /v1/compress answer in the request with the --json of those commands; a request's judge \
+            defaults to judges/local.yaml in the working directory, and optimize runs use the nearest prompts/.
             The web UI is at http://HOST:PORT/ui/ (it asks for the token once); the API is described at /openapi.json.
             Example: WHET_TOKEN=$(cat .whet/lineage.sqlite.token) whet serve --host 0.0.0.0 --max-runs 2
             """)
