@@ -122,7 +122,7 @@ struct CompressCommand: AsyncParsableCommand {
         guard output.json else { return result.compressed.hasSuffix("\n") ? result.compressed : result.compressed + "\n" }
         let doc = CompressionJSON(result)
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try enc.encode(doc), as: UTF8.self) + "\n"
     }
 
