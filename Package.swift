@@ -56,7 +56,8 @@ let package = Package(
         // `whet serve`: any model behind an OpenAI-compatible API, runs over HTTP with live events,
         // the web UI (static files in Resources/ui) and the OpenAPI document.
         .target(name: "WhetServer", dependencies: [
-            "WhetCore", "WhetStore", "WhetProviders", "WhetEvaluation",
+            "WhetCore", "WhetStore", "WhetProviders", "WhetEvaluation", "WhetInference", "WhetEmbeddings", "WhetOptimizer",
+            "WhetJudging", "WhetCompression",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Resources")]),
@@ -88,7 +89,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhetProvidersTests", dependencies: ["WhetProviders", "WhetStore", "WhetCore"]),
         .testTarget(name: "WhetServerTests", dependencies: [
-            "WhetServer", "WhetProviders", "WhetCore", "WhetStore",
+            "WhetServer", "WhetProviders", "WhetCore", "WhetStore", "WhetJudging", "WhetCompression", "WhetOptimizer",
+            "WhetEmbeddings", "WhetEvaluation",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "WhetJudgingTests", dependencies: ["WhetJudging", "WhetCore", "WhetStore", "WhetProviders"]),

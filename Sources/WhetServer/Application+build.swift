@@ -7,11 +7,11 @@ import WhetProviders
 /// (`app.test(.router)`) or on a live loopback port. Throws when the configuration is unsafe
 /// (beyond loopback without a token).
 public func buildApplication(configuration: ServerConfiguration, provider: any ModelProvider, runs: RunManager? = nil,
-                             files: StaticFiles = StaticFiles(), logger: Logger = Logger(label: "whet.serve"),
+                             tools: ToolService? = nil, files: StaticFiles = StaticFiles(), logger: Logger = Logger(label: "whet.serve"),
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
     try configuration.validate()
     let service = OpenAIService(modelID: configuration.modelID, provider: provider)
-    let router = buildRouter(service: service, configuration: configuration, runs: runs, files: files)
+    let router = buildRouter(service: service, configuration: configuration, runs: runs, tools: tools, files: files)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "whet"),
@@ -21,8 +21,9 @@ public func buildApplication(configuration: ServerConfiguration, provider: any M
 
 /// Every route: the OpenAI API, runs, the tools, the web UI and the OpenAPI document, behind the error
 /// body, the body limit and the token.
+/// `tools` defaults to the tools over the runs' model and store (no default judge).
 public func buildRouter(service: OpenAIService, configuration: ServerConfiguration, runs: RunManager? = nil,
-                        files: StaticFiles = StaticFiles()) -> Router<BasicRequestContext> {
+                        tools: ToolService? = nil, files: StaticFiles = StaticFiles()) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ErrorBodyMiddleware())
     router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
@@ -50,7 +51,7 @@ public func buildRouter(service: OpenAIService, configuration: ServerConfigurati
     }
     RunRoutes(manager: runs, maxBodyBytes: maxBodyBytes, heartbeat: configuration.heartbeat,
               pollInterval: configuration.pollInterval).add(to: router)
-    ToolRoutes(maxBodyBytes: maxBodyBytes).add(to: router)
+    ToolRoutes(tools: tools ?? runs.map { ToolService(environment: $0.environment) }, maxBodyBytes: maxBodyBytes).add(to: router)
     UIRoutes(files: files).add(to: router)
     return router
 }

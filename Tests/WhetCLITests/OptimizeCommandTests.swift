@@ -84,7 +84,7 @@ import WhetStore
         #expect(unknown.status == 2 && unknown.stderr.contains("no run 'r-nope'"), "\(unknown.stderr)")
         #expect(try LineageStore(path: b).runs() == snapshot && (try LineageStore(path: b).count("model_calls")) == callsBefore)
 
-        let resumed = try Whet.run(["optimize", "--resume", run.id, "--db", b, "--json"], cwd: repoRoot)
+        let resumed = try Whet.run(["optimize", "--resume", run.id, "--db", b, "--json", "--no-export"], cwd: repoRoot)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let got = try json(resumed.stdout)
         // Same chosen prompt and scores; no model call made twice.
@@ -100,7 +100,7 @@ import WhetStore
         #expect(try LineageStore(path: b).candidates(run: run.id).count == (try LineageStore(path: a).candidates(run: try #require(expected["run"] as? String)).count))
 
         // A finished run cannot be resumed; it can be exported and its lineage shown.
-        let again = try Whet.run(["optimize", "--resume", run.id, "--db", b], cwd: repoRoot)
+        let again = try Whet.run(["optimize", "--resume", run.id, "--db", b, "--no-export"], cwd: repoRoot)
         #expect(again.status == 2 && again.stderr.contains("finished"), "\(again.stderr)")
         let md = try Whet.run(["export", run.id, "--db", b], cwd: repoRoot)
         #expect(md.status == 0 && md.stdout.contains("kind: exported") && md.stdout.contains("{input}"), "\(md.stderr)")
@@ -116,7 +116,7 @@ import WhetStore
         defer { try? FileManager.default.removeItem(at: dir) }
         let task = try smallTask(in: dir)
         let db = dir.appendingPathComponent("l.sqlite").path
-        let tiny = try Whet.run(["optimize", task, "--budget-calls", "20", "--db", db], cwd: repoRoot)
+        let tiny = try Whet.run(["optimize", task, "--budget-calls", "20", "--db", db, "--no-export"], cwd: repoRoot)
         #expect(tiny.status == 2 && tiny.stderr.contains("too small for one evaluation") && tiny.stderr.contains("costs 10 calls"),
                 "\(tiny.stderr)")
         #expect(try LineageStore(path: db).runs().isEmpty)
@@ -124,7 +124,7 @@ import WhetStore
         let spo = dir.appendingPathComponent("spo.yaml").path
         try "prompt: Write a haiku.\nqa:\n  - question: rain\n  - question: sea\n  - question: snow\n"
             .write(toFile: spo, atomically: true, encoding: .utf8)
-        let judged = try Whet.run(["optimize", spo, "--db", db], cwd: repoRoot)
+        let judged = try Whet.run(["optimize", spo, "--db", db, "--no-export"], cwd: repoRoot)
         #expect(judged.status == 2 && judged.stderr.contains("needs a judge file"), "\(judged.stderr)")
         let both = try Whet.run(["optimize", task, "--resume", "r-x", "--db", db], cwd: repoRoot)
         #expect(both.status != 0 && both.stderr.contains("--resume continues a run"), "\(both.stderr)")

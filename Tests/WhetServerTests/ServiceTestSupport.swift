@@ -33,7 +33,7 @@ struct ServiceFixture: @unchecked Sendable {
 
     static let handlers: [any RunKindHandler] = [
         EvaluationRunKind(),
-        UnavailableRunKind(kind: .optimize, reason: "optimize runs are not available in this build"),
+        OptimizationRunKind(),
     ]
 
     func application() -> some ApplicationProtocol {

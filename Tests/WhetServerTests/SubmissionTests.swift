@@ -73,28 +73,6 @@ import Testing
         }
         #expect(try fixture.store.runs().isEmpty)
     }
-
-    @Test func kindsAndToolsNotInThisBuildAnswer501() async throws {
-        let fixture = try ServiceFixture()
-        defer { fixture.remove() }
-        try await fixture.application().test(.router) { client in
-            let api = API(client: client)
-            let optimize = try await api.send(.post, "/v1/runs", body: submissionBody(kind: "optimize", task: Self.good))
-            #expect(optimize.status == .notImplemented)
-            #expect(((try json(optimize)["error"] as? [String: Any])?["message"] as? String)?.contains("optimize") == true)
-            // With no `kind`, a run is an optimization.
-            let unnamed = try await api.send(.post, "/v1/runs", body: ByteBuffer(string: #"{"task":"name: t"}"#))
-            #expect(unnamed.status == .notImplemented)
-            for (path, library) in [("/v1/compare", "WhetJudging"), ("/v1/judge", "WhetJudging"), ("/v1/compress", "WhetCompression")] {
-                let response = try await api.send(.post, path, body: ByteBuffer(string: "{}"))
-                #expect(response.status == .notImplemented)
-                let error = try #require(try json(response)["error"] as? [String: Any])
-                #expect(error["type"] as? String == "not_implemented")
-                #expect((error["message"] as? String)?.contains(library) == true)
-            }
-        }
-        #expect(try fixture.store.runs().isEmpty)
-    }
 }
 
 /// The OpenAPI document and the router describe the same routes.

@@ -62,16 +62,6 @@ struct CompressCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// The `--json` document, in this key order; warnings and timing go to stderr.
-    struct JSONResult: Encodable {
-        let compressed: String
-        let originalTokens: Int
-        let compressedTokens: Int
-        let rate: Double
-        let mode: CompressionMode
-        let keptSpans: [[Int]]
-    }
-
     func run() async throws {
         let request = try makeRequest(text: try readInput())
         let compressor = try PromptCompressor.loadDefault(modelURL: model.map { URL(fileURLWithPath: $0) })
@@ -130,11 +120,9 @@ struct CompressCommand: AsyncParsableCommand {
     /// What goes to stdout: the compressed text, or the JSON document.
     func render(_ result: CompressionResult) throws -> String {
         guard output.json else { return result.compressed.hasSuffix("\n") ? result.compressed : result.compressed + "\n" }
-        let doc = JSONResult(compressed: result.compressed, originalTokens: result.originalTokens,
-                             compressedTokens: result.compressedTokens, rate: result.rate, mode: result.mode,
-                             keptSpans: result.keptSpans)
+        let doc = CompressionJSON(result)
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try enc.encode(doc), as: UTF8.self) + "\n"
     }
 

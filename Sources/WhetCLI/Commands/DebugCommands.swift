@@ -7,7 +7,7 @@ import WhetStore
 struct DebugCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal test helpers.", shouldDisplay: false,
-        subcommands: [StoreWriterCommand.self, ScoringBenchCommand.self, CompressBatchCommand.self, AnswerBatchCommand.self])
+        subcommands: [StoreWriterCommand.self, ScoringBenchCommand.self, JudgingBenchCommand.self, CompressBatchCommand.self, AnswerBatchCommand.self])
 }
 
 struct StoreWriterCommand: AsyncParsableCommand {

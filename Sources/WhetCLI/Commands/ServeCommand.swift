@@ -7,7 +7,8 @@ import WhetServer
 import WhetStore
 
 /// `whet serve`: a model behind the OpenAI API (`/v1/models`, `/v1/chat/completions`, `/v1/completions`),
-/// runs over HTTP with live events (`/v1/runs`), the web UI (`/ui/`) and `/openapi.json`, behind a bearer
+/// runs over HTTP with live events (`/v1/runs`), compare, judge and compress (`/v1/compare`, `/v1/judge`,
+/// `/v1/compress`), the web UI (`/ui/`) and `/openapi.json`, behind a bearer
 /// token. Any model spec works; the local engine batches concurrent requests and runs together.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
             Runs (POST /v1/runs) are kept in the lineage store (--db); at most --max-runs run at once, the rest \
             wait as `queued`. A server started on a database whose earlier server stopped mid-run resumes those \
             runs, answering the calls already made from the response cache.
+            Runs are optimizations (whet optimize) or evaluations (whet eval) of a task sent by content. POST /v1/compare, \
+            /v1/judge and /v1/compress answer in the request with the --json of those commands; a request's judge \
+            defaults to judges/local.yaml in the working directory, and optimize runs use the nearest prompts/.
             The web UI is at http://HOST:PORT/ui/ (it asks for the token once); the API is described at /openapi.json.
             Example: WHET_TOKEN=$(cat .whet/lineage.sqlite.token) whet serve --host 0.0.0.0 --max-runs 2
             """)
@@ -76,8 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.modelID = id
 
         let lineage = try store.open()
-        let runs = RunManager(environment: RunEnvironment(base: provider, price: price, modelID: id, store: lineage),
-                              handlers: Self.runKinds, maxRuns: maxRuns)
+        let environment = RunEnvironment(base: provider, price: price, modelID: id, store: lineage)
+        let runs = RunManager(environment: environment, handlers: Self.runKinds(), maxRuns: maxRuns)
+        let tools = ToolService(environment: environment, defaultJudgePath: Self.defaultJudgePath())
         let resumed = try await runs.resumeUnfinished()
 
         var logger = Logger(label: "whet.serve")
@@ -88,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         let maxRuns = self.maxRuns
         let token = resolvedToken
         let app = try buildApplication(
-            configuration: configuration, provider: provider, runs: runs, logger: logger,
+            configuration: configuration, provider: provider, runs: runs, tools: tools, logger: logger,
             onServerRunning: { port in
                 var lines: [String] = []
                 switch token?.1 {
@@ -112,12 +117,19 @@ struct ServeCommand: AsyncParsableCommand {
         runs.shutdown()
     }
 
-    /// The kinds of run `POST /v1/runs` takes in this build.
-    static let runKinds: [any RunKindHandler] = [
-        EvaluationRunKind(),
-        UnavailableRunKind(kind: .optimize, reason: "optimize runs are not available in this build: the optimizer library "
-                           + "(WhetOptimizer, `whet optimize`) is not part of it yet; `kind: evaluate` runs are"),
-    ]
+    /// The kinds of run `POST /v1/runs` takes: optimize runs use the meta-prompts of the nearest prompts/
+    /// (as `whet optimize` does), so a resumed run finds the same ones.
+    static func runKinds() -> [any RunKindHandler] {
+        let prompts = PromptsDirectory.find(near: FileManager.default.currentDirectoryPath + "/serve")
+            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return [EvaluationRunKind(), OptimizationRunKind(promptsDirectory: prompts)]
+    }
+
+    /// `whet compare`'s default judge, judges/local.yaml in the working directory, when it is there.
+    static func defaultJudgePath() -> String? {
+        let path = URL(fileURLWithPath: "judges/local.yaml").standardizedFileURL.path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
 
     /// The GGUF file's name for a local model, else the provider's model name.
     static func defaultID(spec: ModelSpec?, provider: ModelProvider) -> String {

@@ -86,7 +86,7 @@ public enum PromptSource {
     }
 
     /// `RUN:CANDIDATE` or `RUN` when RUN names a run (by id or unique prefix); nil otherwise.
-    static func fromStore(_ argument: String, task: TaskFile, store: LineageStore) throws -> ComparedPrompt? {
+    public static func fromStore(_ argument: String, task: TaskFile, store: LineageStore) throws -> ComparedPrompt? {
         let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
         guard let runPart = parts.first, runPart.hasPrefix("r-"), let run = try? store.run(matching: runPart) else { return nil }
         let candidates = try store.candidates(run: run.id)
@@ -112,11 +112,16 @@ public enum PromptSource {
     /// A prompt file with front matter (`prompts/*.md`) or plain text. A body with placeholders is a
     /// user-turn template over the task's fields; one without is a system instruction.
     static func fromFile(_ path: String, task: TaskFile) throws -> ComparedPrompt {
-        let name = URL(fileURLWithPath: path).lastPathComponent
         let text: String
         do { text = try TextFileReader.read(URL(fileURLWithPath: path), limit: TextFileReader.definitionLimit) } catch {
             throw PromptSourceError.unreadable(path, reason: error.localizedDescription)
         }
+        return try fromText(text, name: URL(fileURLWithPath: path).lastPathComponent, source: path, task: task)
+    }
+
+    /// A prompt file's content (front matter or plain text), named `name`; `source` is where it came
+    /// from, as errors and reports show it.
+    public static func fromText(_ text: String, name: String, source path: String, task: TaskFile) throws -> ComparedPrompt {
         let template: PromptTemplate
         if text.hasPrefix("---") {
             template = try PromptFile.parse(text, path: path).template

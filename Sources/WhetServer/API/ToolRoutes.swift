@@ -2,30 +2,29 @@ import Foundation
 import Hummingbird
 
 /// `POST /v1/compare`, `/v1/judge` and `/v1/compress`: the CLI's commands over HTTP, answered with the
-/// JSON their `--json` prints, from the same library code. Until a command's library is in this build,
-/// its route answers 501 and says which.
+/// JSON their `--json` prints, from the same library code (`ToolService`). A server without a lineage
+/// store answers 503: comparisons and judgments go through its response cache.
 struct ToolRoutes: Sendable {
+    let tools: ToolService?
     let maxBodyBytes: Int
 
-    static let unavailable: [(path: String, command: String, library: String)] = [
-        ("/v1/compare", "whet compare", "WhetJudging"),
-        ("/v1/judge", "whet judge", "WhetJudging"),
-        ("/v1/compress", "whet compress", "WhetCompression"),
-    ]
-
     func add(to router: Router<BasicRequestContext>) {
-        for route in Self.unavailable {
-            router.post(RouterPath(route.path)) { request, _ in
-                do {
-                    // The body is read (and refused past the limit) like any other.
-                    _ = try await JSONReply.collect(request, maxBytes: maxBodyBytes)
-                    throw ServiceError.notImplemented(
-                        message: "\(route.path) (\(route.command)) is not available in this build: the \(route.library) library "
-                            + "is not part of it yet")
-                } catch {
-                    return JSONReply.response(for: error)
-                }
-            }
+        router.post("/v1/compare") { request, _ in
+            await JSONReply.handle { try await requireTools().compare(try await JSONReply.collect(request, maxBytes: maxBodyBytes)) }
         }
+        router.post("/v1/judge") { request, _ in
+            await JSONReply.handle { try await requireTools().judge(try await JSONReply.collect(request, maxBytes: maxBodyBytes)) }
+        }
+        router.post("/v1/compress") { request, _ in
+            await JSONReply.handle { try await requireTools().compress(try await JSONReply.collect(request, maxBytes: maxBodyBytes)) }
+        }
+    }
+
+    func requireTools() throws -> ToolService {
+        guard let tools else {
+            throw ServiceError.unavailable(message: "this server has no lineage store (started without one): compare, judge "
+                                           + "and compress are not served")
+        }
+        return tools
     }
 }

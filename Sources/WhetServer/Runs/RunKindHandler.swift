@@ -3,8 +3,8 @@ import WhetCore
 import WhetProviders
 import WhetStore
 
-/// One kind of run the server can run in the background (evaluate today; optimize, compare, judge and
-/// compress as their libraries land). The manager owns the run's life — queueing, the lease, the
+/// One kind of run the server can run in the background (`OptimizationRunKind`, `EvaluationRunKind`;
+/// compare, judge and compress answer in the request instead). The manager owns the run's life — queueing, the lease, the
 /// status, the spend, the event stream, cancellation and resumption — and a kind only turns a submission
 /// into work.
 public protocol RunKindHandler: Sendable {
