@@ -119,7 +119,7 @@ import Testing
         let good = try FaultInjectingServer()
         let bad = try FaultInjectingServer(fallback: .status(500, retryAfter: nil))
         defer { good.stop(); bad.stop() }
-        let provider = testRemote([bad.baseURL, good.baseURL], cooldown: 30)
+        let provider = testRemote([bad.baseURL, good.baseURL], cooldown: 3600)
         for _ in 0..<10 {
             #expect(try await provider.complete(helloRequest).text == "answer 0")
         }
