@@ -38,22 +38,20 @@ public struct TaskEvaluator: Sendable {
         if let compression {
             try compression.prepare(candidate.exemplars + examples, progress: progress?.sink)
         }
-        var outcomes = [Outcome?](repeating: nil, count: examples.count)
-        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask { (i, try await self.run(candidate, examples[i])) }
-            }
-            while next < min(parallelism, examples.count) { add() }
-            while let (i, outcome) = try await group.next() {
-                outcomes[i] = outcome
-                progress?.advance()
-                if next < examples.count { add() }
-            }
+        return try await boundedConcurrentMap(examples, limit: parallelism, finished: { progress?.advance() }) { example in
+            try await self.run(candidate, example)
         }
-        return outcomes.compactMap { $0 }
+    }
+
+    /// Asks the task model for one rendered prompt: the label with the highest log-probability on label
+    /// tasks, else a greedy generation of up to the task's `max_tokens`.
+    public func answer(_ messages: [ChatMessage]) async throws -> (text: String, usage: TokenUsage) {
+        if case .label(let labels) = task.answer {
+            let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
+            return (choice.label, choice.usage)
+        }
+        let response = try await provider.complete(.chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)))
+        return (response.text, response.usage)
     }
 
     func run(_ candidate: PromptCandidate, _ example: Example) async throws -> Outcome {
@@ -69,18 +67,7 @@ public struct TaskEvaluator: Sendable {
         let messages = try shownCandidate.messages(for: shownExample, task: task)
         let scorer = Scorer(task: task)
         let started = Date()
-        let output: String
-        let usage: TokenUsage
-        if case .label(let labels) = task.answer {
-            let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
-            output = choice.label
-            usage = choice.usage
-        } else {
-            let options = GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)
-            let response = try await provider.complete(.chat(messages, options))
-            output = response.text
-            usage = response.usage
-        }
+        let (output, usage) = try await answer(messages)
         let score = example.answer.map { scorer.score(output: output, reference: $0) } ?? 0
         return Outcome(example: example, output: output, score: score, usage: usage,
                        latency: Date().timeIntervalSince(started), compression: tally)

@@ -61,33 +61,16 @@ public enum PairwiseComparison {
             throw ComparisonError.mismatchedCounts(a: outputsA.count, b: outputsB.count, examples: examples.count)
         }
         let counter = progress.map { StageCounter(name: "judging \(names.0) vs \(names.1)", total: examples.count, sink: $0) }
-        var judgments = [PairJudgment?](repeating: nil, count: examples.count)
-        var reused = [Bool](repeating: false, count: examples.count)
         let started = Date()
-        try await withThrowingTaskGroup(of: (Int, PairJudgment, Bool).self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask {
-                    let e = examples[i]
-                    let item = JudgeItem(id: e.id, instruction: e.instruction, reference: e.reference, requirements: e.requirements,
-                                         outputA: outputsA[i], outputB: outputsB[i])
-                    let (judgment, wasReused) = try await judgeOne(item, judge: judge, ledger: ledger)
-                    return (i, judgment, wasReused)
-                }
-            }
-            while next < min(max(1, parallelism), examples.count) { add() }
-            while let (i, judgment, wasReused) = try await group.next() {
-                judgments[i] = judgment
-                reused[i] = wasReused
-                counter?.advance()
-                if next < examples.count { add() }
-            }
+        let judged = try await boundedConcurrentMap(Array(examples.indices), limit: parallelism, finished: { counter?.advance() }) { i in
+            let e = examples[i]
+            let item = JudgeItem(id: e.id, instruction: e.instruction, reference: e.reference, requirements: e.requirements,
+                                 outputA: outputsA[i], outputB: outputsB[i])
+            return try await judgeOne(item, judge: judge, ledger: ledger)
         }
         let rows = examples.indices.map { i in
             ExampleResult(id: examples[i].id, instruction: examples[i].instruction, reference: examples[i].reference,
-                          outputA: outputsA[i], outputB: outputsB[i], judgment: judgments[i]!, reused: reused[i],
+                          outputA: outputsA[i], outputB: outputsB[i], judgment: judged[i].0, reused: judged[i].1,
                           scoreA: examples[i].scoreA, scoreB: examples[i].scoreB)
         }
         return ComparisonResult(judge: judge.name, nameA: names.0, nameB: names.1, examples: rows,

@@ -38,22 +38,9 @@ public struct PromptRunner: Sendable {
             if case .instruction(let candidate) = prompt.body { exemplars = candidate.exemplars } else { exemplars = [] }
             try compression.prepare(exemplars + examples, progress: progress?.sink)
         }
-        var results = [Output?](repeating: nil, count: examples.count)
-        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask { (i, try await self.run(prompt, examples[i])) }
-            }
-            while next < min(parallelism, examples.count) { add() }
-            while let (i, output) = try await group.next() {
-                results[i] = output
-                progress?.advance()
-                if next < examples.count { add() }
-            }
+        return try await boundedConcurrentMap(examples, limit: parallelism, finished: { progress?.advance() }) { example in
+            try await self.run(prompt, example)
         }
-        return results.map { $0! }
     }
 
     func run(_ prompt: ComparedPrompt, _ example: Example) async throws -> Output {
@@ -69,15 +56,7 @@ public struct PromptRunner: Sendable {
         }
         let messages = try shownPrompt.messages(for: shownExample, task: task)
         let started = Date()
-        let text: String
-        let usage: TokenUsage
-        if case .label(let labels) = task.answer {
-            let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
-            (text, usage) = (choice.label, choice.usage)
-        } else {
-            let response = try await provider.complete(.chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)))
-            (text, usage) = (response.text, response.usage)
-        }
+        let (text, usage) = try await TaskEvaluator(task: task, provider: provider).answer(messages)
         let score = task.metric == .judge ? nil : example.answer.map { Scorer(task: task).score(output: text, reference: $0) }
         return Output(exampleId: example.id, text: text, score: score, usage: usage, latency: Date().timeIntervalSince(started),
                       compression: tally)

@@ -24,6 +24,7 @@ extension PairwiseJudge {
         }
         let ab = try await judge(item, first: item.outputA, second: item.outputB)
         var orders = [OrderJudgment(order: .ab, positional: ab)]
+        var (calls, usage) = (1, ab.usage)
         if bothOrders {
             if orderInvariant {
                 var mirrored = ab
@@ -31,10 +32,12 @@ extension PairwiseJudge {
                 mirrored.probabilityFirst = ab.probabilityFirst.map { 1 - $0 }
                 orders.append(OrderJudgment(order: .ba, positional: mirrored))
             } else {
-                orders.append(OrderJudgment(order: .ba, positional: try await judge(item, first: item.outputB, second: item.outputA)))
+                let ba = try await judge(item, first: item.outputB, second: item.outputA)
+                orders.append(OrderJudgment(order: .ba, positional: ba))
+                (calls, usage) = (2, usage + ba.usage)
             }
         }
-        return PairJudgment(orders: orders)
+        return PairJudgment(orders: orders, calls: calls, usage: usage)
     }
 }
 

@@ -68,10 +68,17 @@ public struct PairJudgment: Sendable, Codable, Equatable {
     public var flipped: Bool
     /// The outputs were identical: a tie with no judge call.
     public var identical: Bool
+    /// Judge calls made and the tokens they took (a mirrored order costs none); not part of the record.
+    public var calls = 0
+    public var usage = TokenUsage()
 
-    public init(orders: [OrderJudgment], identical: Bool = false) {
+    enum CodingKeys: String, CodingKey { case verdict, probabilityA, orders, flipped, identical }
+
+    public init(orders: [OrderJudgment], identical: Bool = false, calls: Int = 0, usage: TokenUsage = TokenUsage()) {
         self.orders = orders
         self.identical = identical
+        self.calls = calls
+        self.usage = usage
         let verdicts = Set(orders.map(\.verdict))
         verdict = verdicts.count == 1 ? verdicts.first! : .tie
         flipped = verdicts.count > 1

@@ -36,29 +36,11 @@ public struct LibraryJudge: OutputJudge {
     static let templateTokens = 200
 
     public func compare(_ pair: JudgedPair) async throws -> JudgedOutcome {
-        guard !pair.identical else { return JudgedOutcome(verdict: .tie) }
         let instruction = pair.input.isEmpty ? pair.instruction : pair.instruction + "\n\n" + pair.input
         let item = JudgeItem(id: SHA256.hex(Data((instruction + pair.outputA + pair.outputB).utf8)), instruction: instruction,
                              reference: pair.reference, requirements: pair.instruction, outputA: pair.outputA, outputB: pair.outputB)
-        var usage = TokenUsage()
-        var calls = 0
-        let ab = try await judge.judge(item, first: pair.outputA, second: pair.outputB)
-        usage = usage + ab.usage
-        calls += 1
-        var orders = [OrderJudgment(order: .ab, verdict: ab.verdict, probabilityA: ab.probabilityFirst, reason: ab.reason, method: ab.method)]
-        if judge.bothOrders {
-            if judge.orderInvariant {
-                orders.append(OrderJudgment(order: .ba, verdict: ab.verdict, probabilityA: ab.probabilityFirst, reason: ab.reason, method: ab.method))
-            } else {
-                let ba = try await judge.judge(item, first: pair.outputB, second: pair.outputA)
-                usage = usage + ba.usage
-                calls += 1
-                orders.append(OrderJudgment(order: .ba, verdict: ba.verdict.swapped, probabilityA: ba.probabilityFirst.map { 1 - $0 },
-                                            reason: ba.reason, method: ba.method))
-            }
-        }
-        let judgment = PairJudgment(orders: orders)
-        let spend = Spend(calls: calls, tokens: usage.totalTokens, costUSD: price?.cost(of: usage) ?? 0)
+        let judgment = try await judge.judgeBothOrders(item)
+        let spend = Spend(calls: judgment.calls, tokens: judgment.usage.totalTokens, costUSD: price?.cost(of: judgment.usage) ?? 0)
         return JudgedOutcome(verdict: judgment.verdict, flipped: judgment.flipped, spend: spend)
     }
 }

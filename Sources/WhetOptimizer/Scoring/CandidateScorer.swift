@@ -114,21 +114,9 @@ public final class CandidateScorer: @unchecked Sendable {
             let exemplars = candidate.exemplars.map { Example(id: $0.id, fields: $0.fields, answer: nil) }
             try compression.prepare(exemplars + examples)
         }
-        var results = [ScoredExample?](repeating: nil, count: examples.count)
-        try await withThrowingTaskGroup(of: (Int, ScoredExample).self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask { (i, try await self.scoreOne(candidate, examples[i], readout: readout)) }
-            }
-            while next < min(parallelism, examples.count) { add() }
-            while let (i, result) = try await group.next() {
-                results[i] = result
-                if next < examples.count { add() }
-            }
+        let scored = try await boundedConcurrentMap(examples, limit: parallelism) { example in
+            try await self.scoreOne(candidate, example, readout: readout)
         }
-        let scored = results.compactMap { $0 }
         var spend = Spend()
         for r in scored {
             let usage = TokenUsage(promptTokens: r.promptTokens, completionTokens: r.completionTokens)
