@@ -48,7 +48,7 @@ public struct TaskEvaluator: Sendable {
     public func answer(_ messages: [ChatMessage]) async throws -> (text: String, usage: TokenUsage) {
         if case .label(let labels) = task.answer {
             let choice = try await provider.choose(among: labels.map(\.label), for: .chat(messages))
-            return (choice.label, choice.usage)
+            return (choice.answerText, choice.usage)
         }
         let response = try await provider.complete(.chat(messages, GenerationOptions(n: 1, temperature: 0, maxTokens: task.maxTokens)))
         return (response.text, response.usage)

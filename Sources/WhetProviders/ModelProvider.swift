@@ -6,6 +6,9 @@ public enum LabelChoiceMethod: String, Codable, Sendable {
     case logprobs
     /// From generated text that was parsed for a label.
     case generated
+    /// Generated text that names none of the labels: `label` is empty, every probability 0, and
+    /// `reply` holds the text. A wrong answer to score, not an error: one chatty reply must not end a run.
+    case unparsed
 }
 
 /// The label a model picked, and, where known, the probability it gave each label (normalised over the labels).
@@ -19,16 +22,22 @@ public struct LabelChoice: Codable, Hashable, Sendable {
     public var logprobs: [String: Double]?
     /// Tokens of each label, alongside `logprobs`.
     public var tokenCounts: [String: Int]?
+    /// The generated text the label was read from (`generated` and `unparsed`).
+    public var reply: String?
 
     public init(label: String, probabilities: [String: Double], method: LabelChoiceMethod, usage: TokenUsage,
-                logprobs: [String: Double]? = nil, tokenCounts: [String: Int]? = nil) {
+                logprobs: [String: Double]? = nil, tokenCounts: [String: Int]? = nil, reply: String? = nil) {
         self.label = label
         self.probabilities = probabilities
         self.method = method
         self.usage = usage
         self.logprobs = logprobs
         self.tokenCounts = tokenCounts
+        self.reply = reply
     }
+
+    /// What to show and score as the model's answer: the label, or the reply that named none.
+    public var answerText: String { method == .unparsed ? (reply ?? "") : label }
 }
 
 /// A model, in process or behind HTTP: the rest of Whetstone cannot and must not tell them apart.
@@ -55,18 +64,18 @@ extension ModelProvider {
         try await chooseByGenerating(among: labels, for: input)
     }
 
-    /// The fallback every provider has: greedy generation, then the first label named in the reply.
+    /// The fallback every provider has: greedy generation, then the first label named in the reply
+    /// (`unparsed` when it names none).
     public func chooseByGenerating(among labels: [String], for input: ProviderInput) async throws -> LabelChoice {
         guard !labels.isEmpty else { throw ProviderError.invalidRequest(reason: "choose(among:) needs at least one label") }
         let longest = labels.map(\.count).max() ?? 1
         let options = GenerationOptions(n: 1, temperature: 0, maxTokens: max(8, longest + 8))
         let response = try await complete(ProviderRequest(input: input, options: options))
-        guard let label = LabelParser.firstLabel(in: response.text, among: labels) else {
-            throw ProviderError.unparseableChoice(model: modelName, labels: labels, reply: response.text)
-        }
+        let label = LabelParser.firstLabel(in: response.text, among: labels)
         var probabilities: [String: Double] = [:]
         for candidate in labels { probabilities[candidate] = candidate == label ? 1 : 0 }
-        return LabelChoice(label: label, probabilities: probabilities, method: .generated, usage: response.usage)
+        return LabelChoice(label: label ?? "", probabilities: probabilities, method: label == nil ? .unparsed : .generated,
+                           usage: response.usage, reply: response.text)
     }
 }
 

@@ -43,9 +43,9 @@ public final class OpenAICompatibleProvider: ModelProvider {
         guard let alternatives = response.choices.first?.logprobs?.first?.topAlternatives,
               let probabilities = LabelParser.probabilities(from: alternatives, labels: labels),
               let best = labels.max(by: { probabilities[$0]! < probabilities[$1]! }) else {
-            let fallback = try await chooseByGenerating(among: labels, for: input)
-            return LabelChoice(label: fallback.label, probabilities: fallback.probabilities, method: .generated,
-                               usage: fallback.usage + response.usage)
+            var fallback = try await chooseByGenerating(among: labels, for: input)
+            fallback.usage = fallback.usage + response.usage
+            return fallback
         }
         return LabelChoice(label: best, probabilities: probabilities, method: .logprobs, usage: response.usage)
     }

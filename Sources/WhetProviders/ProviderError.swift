@@ -15,7 +15,6 @@ public enum ProviderError: Error, UserFacingError, Equatable, Sendable {
     case noHealthyEndpoint(model: String, endpoints: [String])
     case budgetExceeded(limit: String, spent: Double, estimate: Double)
     case missingAPIKey(model: String, environmentVariable: String)
-    case unparseableChoice(model: String, labels: [String], reply: String)
     case unsupported(model: String, feature: String)
     case localModel(reason: String)
     case cache(path: String, reason: String)
@@ -41,8 +40,6 @@ public enum ProviderError: Error, UserFacingError, Equatable, Sendable {
             return "budget \(limit) would be exceeded: spent \(spent), this call is estimated at \(estimate); the call was not made"
         case .missingAPIKey(let model, let variable):
             return "model \(model) needs an API key in the environment variable \(variable), which is not set"
-        case .unparseableChoice(let model, let labels, let reply):
-            return "model \(model) replied \"\(reply.prefix(120))\", which names none of the labels \(labels)"
         case .unsupported(let model, let feature):
             return "model \(model) does not support \(feature)"
         case .localModel(let reason): return "local model: \(reason)"

@@ -38,6 +38,19 @@ import WhetStore
         #expect(try harness.store.candidates(run: run.id).count == summary.candidates)
     }
 
+    @Test func repliesNamingNoLabelScoreZeroAndTheRunFinishes() async throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let harness = try Harness(taskPath: try smallSentimentTask(in: dir), db: dir.appendingPathComponent("l.sqlite").path,
+                                  model: ChattyProvider())
+        let limits = Budget(maxCalls: 150, maxCandidates: 3)
+        let summary = try await harness.optimizer(settings: OptimizerSettings(seed: 1, limits: limits)).run()
+        #expect(summary.seed.test.mean == 0 && summary.best.test.mean == 0)
+        #expect(summary.seed.test.n == harness.task.data.test.count)
+        let run = try harness.store.run(matching: summary.run)
+        #expect(run.status == .finished)
+    }
+
     @Test func sameSeedSameRun() async throws {
         var results: [OptimizationSummary] = []
         for _ in 0..<2 {

@@ -68,6 +68,16 @@ struct StatisticsTests {
         #expect(heldOut < 0.65)
     }
 
+    @Test func repliesNamingNoLabelAreNeverCorrect() {
+        // Unparsed replies carry no word scores; with every reference the first label, a
+        // readout that fell back to the first label would score them all correct.
+        let empty = WordScores(logprobs: [:], tokens: [:])
+        let rows = skewed(20) + (0..<20).map { _ in (scores: empty, label: "positive") }
+        let result = ReadoutSelection(task: labels, answerWords: [:], contextual: false).select(rows, contentFree: [])
+        #expect(result.heldOutScores[20...].allSatisfy { $0 == 0 })
+        #expect(result.heldOutScores[..<20].reduce(0, +) > 0)
+    }
+
     @Test func meanPerTokenChangesMultiTokenDecisions() {
         let readout = Readout(labels: ["a", "b"], words: ["a": ["long label"], "b": ["short"]], aggregation: .mean)
         let scores = WordScores(logprobs: ["long label": -3, "short": -2], tokens: ["long label": 3, "short": 1])

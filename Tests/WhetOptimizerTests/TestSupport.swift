@@ -99,10 +99,10 @@ struct Harness {
     let recording: RecordingProvider
     let managed: ManagedProvider
 
-    init(taskPath: String, db: String, budget: Budget = .unlimited) throws {
+    init(taskPath: String, db: String, budget: Budget = .unlimited, model: ModelProvider? = nil) throws {
         task = try TaskFileParser.load(taskPath)
         store = try LineageStore(path: db)
-        recording = RecordingProvider(LocalProvider(backend: try Shared.backend.get()))
+        recording = RecordingProvider(try model ?? LocalProvider(backend: try Shared.backend.get()))
         managed = ManagedProvider(base: recording, cache: SQLiteResponseCache(store: store), ledger: UsageLedger(budget: budget))
     }
 
@@ -116,5 +116,17 @@ struct Harness {
                                       config: config, runId: runId, progress: progress)
         try RunRecorder(store: store, runId: runId).createRun(task: task, model: managed.modelName, config: config)
         return optimizer
+    }
+}
+
+/// A model that answers every request with the same sentence and gives no log-probabilities, so a
+/// label is read from a reply that names none (what a chatty model behind an endpoint does).
+final class ChattyProvider: ModelProvider, @unchecked Sendable {
+    static let reply = "A very charming and funny movie."
+    var modelName: String { "chatty" }
+
+    func complete(_ request: ProviderRequest) async throws -> ProviderResponse {
+        ProviderResponse(model: modelName, choices: [ProviderChoice(index: 0, text: Self.reply)],
+                         usage: TokenUsage(promptTokens: 20, completionTokens: 7))
     }
 }

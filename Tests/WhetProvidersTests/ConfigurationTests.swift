@@ -124,8 +124,12 @@ import WhetCore
         let choice = try await provider.choose(among: ["question", "answer"], for: .chat([.user("Which?")]))
         #expect(choice.method == .generated)
         #expect(choice.label == "answer")
-        await #expect(throws: ProviderError.self) {
-            try await provider.choose(among: ["yes", "no"], for: .chat([.user("Which?")]))
-        }
+        // A reply naming no label is an answer to score as wrong, not an error that ends a run.
+        let unparsed = try await provider.choose(among: ["yes", "no"], for: .chat([.user("Which?")]))
+        #expect(unparsed.method == .unparsed)
+        #expect(unparsed.label.isEmpty)
+        #expect(unparsed.answerText == "answer 0")
+        #expect(unparsed.probabilities == ["yes": 0, "no": 0])
+        #expect(unparsed.usage.totalTokens > 0)
     }
 }

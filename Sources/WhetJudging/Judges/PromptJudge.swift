@@ -43,12 +43,11 @@ public struct PromptJudge: PairwiseJudge {
     func choose(_ input: ProviderInput) async throws -> PositionalVerdict {
         var strings: [String] = []
         for label in labels { for v in label.verbalizers where !strings.contains(v) { strings.append(v) } }
-        let choice: LabelChoice
-        do {
-            choice = try await provider.choose(among: strings, for: input)
-        } catch ProviderError.unparseableChoice(_, _, let reply) {
+        let choice = try await provider.choose(among: strings, for: input)
+        if choice.method == .unparsed {
             // PandaLM's rule: a reply naming no verdict counts as a tie.
-            return PositionalVerdict(verdict: .tie, probabilityFirst: nil, reason: reply, method: "unparsed")
+            return PositionalVerdict(verdict: .tie, probabilityFirst: nil, reason: choice.reply, method: "unparsed",
+                                     usage: choice.usage)
         }
         var mass: [PairVerdict: Double] = [:]
         for label in labels {

@@ -131,6 +131,12 @@ public final class CandidateScorer: @unchecked Sendable {
         let started = Date()
         if let labels {
             let choice = try await provider.choose(among: poolWords, for: request.input)
+            if choice.method == .unparsed {
+                // A reply naming no label is wrong whatever the readout: no word scores to re-read.
+                return ScoredExample(exampleId: example.id, output: choice.answerText, score: 0, words: nil,
+                                     promptTokens: choice.usage.promptTokens, completionTokens: choice.usage.completionTokens,
+                                     seconds: Date().timeIntervalSince(started))
+            }
             let words = WordScores(choice: choice)
             let reading = readout ?? candidate.readout ?? Readout.seed(labels: labels)
             let output = reading.decide(words)

@@ -132,7 +132,10 @@ public struct ReadoutSelection: Sendable {
         }
     }
 
+    /// The predicted label's index; -2 (never a reference) for a row with no finite score, an
+    /// example whose reply named no label.
     static func predict(_ raw: [Double], _ bias: [Double]) -> Int {
+        guard raw.contains(where: \.isFinite) else { return -2 }
         var best = 0
         for j in raw.indices where raw[j] + bias[j] > raw[best] + bias[best] { best = j }
         return best
