@@ -134,6 +134,8 @@ def run_whet_optimize(args, base, counter):
     spec = f"{base}#{args.model_id}"
     db = tempfile.mkdtemp(prefix="bench-dspy-whet-") + "/lineage.sqlite"
     command = [args.whet, "optimize", args.task, "--model", spec, "--seed", str(args.seed), "--json", "--db", db]
+    if args.whet_budget_calls:
+        command += ["--budget-calls", str(args.whet_budget_calls)]
     before, started = counter.snapshot(), time.time()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=args.max_minutes * 60)
@@ -166,6 +168,7 @@ def main():
     ap.add_argument("--port", type=int, default=18090)
     ap.add_argument("--model-id", default="smol")
     ap.add_argument("--json", dest="json_out")
+    ap.add_argument("--whet-budget-calls", type=int, help="whet optimize's --budget-calls (default: the task's budget)")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below on kill
 
