@@ -133,7 +133,8 @@ def run_whet_optimize(args, base, counter):
                 "error": "this whet binary has no optimize command yet"}
     spec = f"{base}#{args.model_id}"
     db = tempfile.mkdtemp(prefix="bench-dspy-whet-") + "/lineage.sqlite"
-    command = [args.whet, "optimize", args.task, "--model", spec, "--seed", str(args.seed), "--json", "--db", db]
+    command = [args.whet, "optimize", args.task, "--model", spec, "--seed", str(args.seed), "--json", "--db", db,
+               "--no-export"]  # a benchmark writes nothing into the checkout's prompts/
     if args.whet_budget_calls:
         command += ["--budget-calls", str(args.whet_budget_calls)]
     before, started = counter.snapshot(), time.time()
