@@ -138,7 +138,7 @@ import WhetCore
                 weights[base + offset + 1] = UInt8(h >> 8)
             }
         }
-        for n in [1, 2, 7, 9, 17, 33] {
+        for n in [1, 2, 7, 9, 17, 33, 70] {
             let x = (0..<(n * cols)).map { _ in Float.random(in: -4...4, using: &rng) }
             var q = [Int8](repeating: 0, count: n * cols)
             var d = [Float](repeating: 0, count: n * blocks), sq = d, s = d
@@ -177,6 +177,16 @@ import WhetCore
                                 qp, dp, sT, Int32(n), Int32(n16), &mins, &tiled, Int32(rows))
                 }
                 #expect(zip(tiled, expected).filter { $0 != $1 }.count == 0, "type \(type), \(n) rows")
+            }
+            // The AVX2 prompt schedule (chunks of 32 rows, 2-row tiles): the AVX2 row kernel's
+            // values, which are ggml's for Q4_1 and Q8_0 (its Q4_0 corrects the nibble offset in float).
+            if type != 2 {
+                var chunked = [Float](repeating: .nan, count: n * rows)
+                for range in [0..<5, 5..<rows] {
+                    whet_gemm_q_avx2(Int32(type), weights, blocks * blockBytes, Int32(range.lowerBound),
+                                     Int32(range.upperBound), Int32(cols), q, d, sq, s, Int32(n), &chunked, Int32(rows))
+                }
+                #expect(zip(chunked, expected).filter { $0 != $1 }.count == 0, "AVX2 prompt kernel, type \(type), \(n) rows")
             }
             if type == 3 {
                 var rowByRow = [Float](repeating: 0, count: n * rows)

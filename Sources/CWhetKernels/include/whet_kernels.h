@@ -74,6 +74,14 @@ void whet_gemm_q(int ggml_type, const int8_t *wq, const float *wd, const float *
 void whet_pack_pairs(const int8_t *xq, const float *xd, int n, int cols, int8_t *qp, float *dp);
 void whet_transpose_blocks(const float *x, int n, int nblk, float *xT, int n16);
 
+// kernels_gemm_avx2.c: the same arguments and values as whet_matmul_q's AVX2 path,
+// scheduled for many activation rows (chunks of rows x 2-row weight tiles). For
+// CPUs without AVX-512 VNNI; types 2, 3, 8 and cols <= 4096 (whet_gemm_avx2_supported).
+int whet_gemm_avx2_supported(int ggml_type, int cols);
+void whet_gemm_q_avx2(int ggml_type, const void *w, size_t row_bytes, int row_begin, int row_end, int cols,
+                      const int8_t *xq, const float *xd, const float *xsq, const float *xs, int nb, float *out,
+                      int ldo);
+
 // ---- Small dense ops ----
 void whet_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 // whet_rmsnorm of `rows` consecutive rows, the same values, faster for several rows.

@@ -5,7 +5,8 @@ import Foundation
 /// Matrix products of activations [n × cols] with weight matrices [rows × cols],
 /// giving [n × rows]. Weights of a type with integer kernels (Q4_0, Q4_1, Q8_0)
 /// stay quantised and each activation row is quantised to Q8, exactly as llama.cpp
-/// computes (decode steps: kernels_quant.c; many rows: kernels_gemm.c); other types
+/// computes (decode steps: kernels_quant.c; many rows: kernels_gemm.c, or kernels_gemm_avx2.c
+/// without AVX-512 VNNI); other types
 /// (F16, BF16, K-quants) use sgemm on F32 copies. Both split the weight rows over
 /// the two threads; OpenBLAS itself runs single-threaded so its spinning threads
 /// never compete with the pool.
@@ -87,18 +88,30 @@ final class MatMul {
         if !small || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
             return
         }
+        if !small, jobs.allSatisfy({ whet_gemm_avx2_supported(Int32($0.weight.type.rawValue), Int32(cols)) != 0 }) {
+            return runRowKernel(jobs, n: n, cols: cols, q: q, d: d, s: s, m: m, tiled: true)
+        }
         if packed {
             return runGroups(jobs, blockSums: false, n: n, cols: cols, quantise: quantiseInRun, norm: norm, q: q, d: d,
                              s: s, m: m)
         }
+        runRowKernel(jobs, n: n, cols: cols, q: q, d: d, s: s, m: m, tiled: false)
+    }
+
+    /// The AVX2 kernels on the weights as stored, rows split over the threads: for many
+    /// activation rows the chunked, 2-row-tiled schedule (kernels_gemm_avx2.c), else the
+    /// row kernel; both give the same values.
+    private func runRowKernel(_ jobs: [Job], n: Int, cols: Int, q: UnsafePointer<Int8>, d: UnsafePointer<Float>,
+                              s: UnsafePointer<Float>, m: UnsafePointer<Float>, tiled: Bool) {
         let parts = 4
         WorkerPool.run(chunks: jobs.count * parts) { chunk, _ in
             let job = jobs[chunk / parts]
             let w = job.weight
             let rows = WorkerPool.slice(w.rows, chunk % parts, parts, align: 4)
             if rows.isEmpty { return }
-            whet_matmul_q(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound),
-                          Int32(rows.upperBound), Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
+            let kernel = tiled ? whet_gemm_q_avx2 : whet_matmul_q
+            kernel(Int32(w.type.rawValue), w.raw, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
+                   Int32(cols), q, d, s, m, Int32(n), job.out, Int32(w.rows))
         }
     }
 
