@@ -88,7 +88,11 @@ final class MatMul {
         if !small || (promptPass && !packed), runTiled(jobs, n: n, cols: cols, q: q, d: d, s: m) {
             return
         }
-        if !small, jobs.allSatisfy({ whet_gemm_avx2_supported(Int32($0.weight.type.rawValue), Int32(cols)) != 0 }) {
+        // Without VNNI, many rows take the AVX2 tiles (at 8 rows or fewer they gain nothing).
+        if !small, !packed, jobs.allSatisfy({
+            whet_gemm_available(Int32($0.weight.type.rawValue)) == 0
+                && whet_gemm_avx2_supported(Int32($0.weight.type.rawValue), Int32(cols)) != 0
+        }) {
             return runRowKernel(jobs, n: n, cols: cols, q: q, d: d, s: s, m: m, tiled: true)
         }
         if packed {
