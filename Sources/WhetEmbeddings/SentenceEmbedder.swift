@@ -79,23 +79,25 @@ public final class SentenceEmbedder: @unchecked Sendable {
     }
 
     /// Batches of similar length keep the attention scratch small; results go back in input order.
+    /// With several workers, the length-sorted sequences are dealt one by one, so each worker gets
+    /// a similar token count (two batches of 32 in length order would give one worker the long half).
     private func encode(_ sequences: [[Int32]], batchSize: Int) -> [[Float]] {
         let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
-        let batches = stride(from: 0, to: order.count, by: batchSize).map {
-            Array(order[$0..<min(order.count, $0 + batchSize)])
-        }
         let results = ResultSlots(count: sequences.count)
         lock.lock()
         defer { lock.unlock() }
         let encoders = self.encoders
-        let workers = min(encoders.count, batches.count)
+        let workers = min(encoders.count, order.count)
+        @Sendable func batches(_ indices: [Int]) -> [[Int]] {
+            stride(from: 0, to: indices.count, by: batchSize).map { Array(indices[$0..<min(indices.count, $0 + batchSize)]) }
+        }
         if workers <= 1 {
-            for batch in batches { results.store(batch, encoders[0].embed(batch.map { sequences[$0] })) }
+            for batch in batches(order) { results.store(batch, encoders[0].embed(batch.map { sequences[$0] })) }
         } else {
-            // Batches are dealt round-robin in length order, so the workers get similar token counts.
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for b in stride(from: worker, to: batches.count, by: workers) {
-                    results.store(batches[b], encoders[worker].embed(batches[b].map { sequences[$0] }))
+                let mine = Array(stride(from: worker, to: order.count, by: workers).map { order[$0] })
+                for batch in batches(mine) {
+                    results.store(batch, encoders[worker].embed(batch.map { sequences[$0] }))
                 }
             }
         }

@@ -28,6 +28,23 @@ import WhetCore
         #expect(result.warnings.isEmpty, "\(result.warnings)")
     }
 
+    /// The question-NLL re-ranking runs only when asked for, through the language model.
+    @Test func questionNLLRerankingRunsWhenAsked() throws {
+        var sample = SampleText(seed: 7)
+        let text = sample.article(paragraphs: 8)
+        let question = "What did the town council of Aldbury approve?"
+        var tuning = CompressionTuning()
+        #expect(tuning.questionNLLCandidates == 0)
+        let plain = try compressor.compress(CompressionRequest(context: text, question: question, target: .rate(0.33),
+                                                               mode: .token, tuning: tuning))
+        tuning.questionNLLCandidates = 8
+        let reranked = try compressor.compress(CompressionRequest(context: text, question: question, target: .rate(0.33),
+                                                                  mode: .token, tuning: tuning))
+        // Eight sentences of up to 48 tokens, each followed by the question, in one extra pass.
+        #expect(reranked.stats.modelTokens - plain.stats.modelTokens > 8 * 10)
+        #expect(abs(reranked.rate / 0.33 - 1) <= 0.10)
+    }
+
     @Test func targetTokensAreCountedInTheModelsTokens() throws {
         var sample = SampleText(seed: 11)
         let text = sample.article(paragraphs: 8)

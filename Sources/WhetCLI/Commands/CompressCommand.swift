@@ -57,6 +57,10 @@ struct CompressCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Put paragraphs in order of relevance to the question, most relevant first.")
     var reorder = false
 
+    @Option(name: .customLong("question-nll"),
+            help: "Token mode with --question: re-rank the N sentences most similar to the question by its NLL after each (LongLLMLingua's coarse ranking; 0, the default, ranks by similarity alone).")
+    var questionNLL: Int = 0
+
     @Option(name: .long, help: "The GGUF model that scores and counts tokens (default: the embedded SmolLM2).")
     var model: String?
 
@@ -112,9 +116,14 @@ struct CompressCommand: AsyncParsableCommand {
         structure.keepNumbers = !noKeepNumbers
         structure.keepCodeBlocks = !compressCode
         structure.keepHeadings = !compressHeadings
+        guard questionNLL >= 0 else {
+            throw UsageFailure(message: "--question-nll: expected a whole number >= 0, got \(questionNLL)")
+        }
+        var tuning = CompressionTuning()
+        tuning.questionNLLCandidates = questionNLL
         return CompressionRequest(context: text, question: question, target: target, mode: mode,
                                   keep: try keep.map(KeepRule.init(parsing:)), structure: structure,
-                                  reorderByRelevance: reorder)
+                                  reorderByRelevance: reorder, tuning: tuning)
     }
 
     /// What goes to stdout: the compressed text, or the JSON document.

@@ -53,8 +53,10 @@ public struct CompressionTuning: Sendable, Equatable {
     public var dynamicRatio = 0.3
     /// Share of the budget reserved for the most relevant sentences, kept whole.
     public var verbatimShare = 0.25
-    /// Candidate sentences re-ranked by the question's conditional NLL (0 turns it off).
-    public var questionNLLCandidates = 12
+    /// Candidate sentences re-ranked by the question's conditional NLL (0 turns it off). Off by
+    /// default: on 100 NQ questions it changed neither answer survival (100%) nor QA accuracy beyond
+    /// noise, and took a quarter of token mode's time.
+    public var questionNLLCandidates = 0
     /// Documents with the highest relevance also get contrastive (with vs without the
     /// question) token scores; this is their share of the coarse-kept tokens.
     public var contrastiveShare = 0.3
