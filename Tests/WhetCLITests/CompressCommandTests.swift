@@ -80,7 +80,7 @@ import WhetCompression
         (["--rate", "0.5", "--target-tokens", "10"], "give --rate or --target-tokens, not both"),
         (["--target-tokens", "0"], "--target-tokens: expected a positive whole number, got 0"),
         (["--keep", "/(/"], "keep \"(\": not a valid regular expression"),
-        (["--question-nll", "-1"], "--question-nll: expected a whole number >= 0, got -1"),
+        (["--question-nll=-1"], "--question-nll: expected a whole number >= 0, got -1"),
     ])
     func badOptionsAreClearErrors(args: [String], message: String) async throws {
         let (dir, path) = try tempFile(Data(Self.article.utf8))

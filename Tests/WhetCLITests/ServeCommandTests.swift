@@ -55,15 +55,14 @@ import WhetStore
         #expect(created.status == 202, "\(created.body)")
         let runId = try #require(jsonObject(created.body)["id"] as? String)
 
-        // Kill -9 once a tenth of the answers are in the cache.
+        // Kill -9 once a tenth of the answers are in the cache, at once: a `whet runs` between the two
+        // takes long enough for the rest of the run to finish. "interrupted" below shows it was running.
         let reader = try LineageStore(path: db)
         let deadline = Date().addingTimeInterval(300)
         while try reader.count("model_calls") < examples / 10 {
             guard Date() < deadline else { Issue.record("the run made no progress"); return }
-            #expect(try Self.status(runId, db: db) != "finished")
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        #expect(try Self.status(runId, db: db) == "running")
         first.kill(SIGKILL)
         let cachedAtKill = try reader.count("model_calls")
         #expect(cachedAtKill < examples, "the run ended before the kill")
