@@ -17,24 +17,8 @@
 #define MAX_BLOCKS 128  // cols <= 4096 (stack tables)
 #define INLINE static inline __attribute__((always_inline))
 
-static int block_bytes(int t) { return t == 3 ? 20 : t == 2 ? 18 : 34; }
-
 int whet_gemm_avx2_supported(int t, int cols) {
     return (t == 2 || t == 3 || t == 8) && cols % QK == 0 && cols / QK <= MAX_BLOCKS;
-}
-
-// A weight block as the row kernel expands it: unsigned nibbles (Q4) or signed bytes (Q8_0).
-INLINE __m256i expand(int t, const uint8_t *blk) {
-    if (t == 8) return _mm256_loadu_si256((const __m256i *)(blk + 2));
-    const __m128i raw = _mm_loadu_si128((const __m128i *)(blk + (t == 3 ? 4 : 2)));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
-}
-
-// The 8 int32 lane sums of a block's products, as dot_avx2 in kernels_quant.c forms them.
-INLINE __m256i lanes(int t, __m256i w, __m256i a) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    if (t == 8) return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w)), ones);
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, a), ones);
 }
 
 // Rows r..r+R (R = 1, 2) x chunk rows b0..b0+B (B = 1..4): scale[i][rr][NC] holds dw * da.
@@ -44,15 +28,15 @@ INLINE void tile(const int t, const uint8_t *row, const size_t rb, const int R, 
     __m256 acc[2][4];
     for (int rr = 0; rr < R; rr++)
         for (int b = 0; b < B; b++) acc[rr][b] = _mm256_setzero_ps();
-    const int bb = block_bytes(t);
+    const int bb = whet_block_bytes(t);
     for (int i = 0; i < nblk; i++) {
         __m256i w[2];
-        for (int rr = 0; rr < R; rr++) w[rr] = expand(t, row + rr * rb + (size_t)i * bb);
+        for (int rr = 0; rr < R; rr++) w[rr] = whet_expand_block(t, row + rr * rb + (size_t)i * bb);
         const float *s = scale + (size_t)i * 2 * NC + b0;
         for (int b = 0; b < B; b++) {
             const __m256i a = _mm256_loadu_si256((const __m256i *)(xq + (size_t)(b0 + b) * cols + i * QK));
             for (int rr = 0; rr < R; rr++)
-                acc[rr][b] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes(t, w[rr], a)), _mm256_broadcast_ss(s + rr * NC + b),
+                acc[rr][b] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(whet_lanes_avx2(t, w[rr], a)), _mm256_broadcast_ss(s + rr * NC + b),
                                              acc[rr][b]);
         }
     }
@@ -74,7 +58,7 @@ INLINE void tile(const int t, const uint8_t *row, const size_t rb, const int R, 
 // transposed: dT[i * NC + b], cT[i * NC + b].
 static void chunk_rows(const int t, const uint8_t *w, const size_t rb, const int r0, const int r1, const int cols,
                        const int8_t *xq, const float *dT, const float *cT, const int n, float *out, const int ldo) {
-    const int nblk = cols / QK, bb = block_bytes(t);
+    const int nblk = cols / QK, bb = whet_block_bytes(t);
     float scale[MAX_BLOCKS * 2 * NC] __attribute__((aligned(32)));
     float corr[2 * NC] __attribute__((aligned(32)));
     for (int r = r0; r < r1;) {

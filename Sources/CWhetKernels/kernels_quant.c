@@ -62,9 +62,6 @@ void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, flo
 
 int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
 
-// Weight block geometry and how its unsigned bytes relate to the true values:
-// value = dw * (u - bias) (+ mw for Q4_1). Returns the expanded unsigned bytes.
-#define BLOCK_BYTES(t) ((t) == 3 ? 20 : (t) == 2 ? 18 : 34)
 
 // ---------- AVX-512 VNNI path ----------
 #define VNNI_ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
@@ -81,23 +78,16 @@ int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
         float corr[2][8];                                                                              \
         for (int rr = 0; rr < R; rr++)                                                                 \
             for (int b = 0; b < nb; b++) { acc[rr][b] = _mm256_setzero_ps(); corr[rr][b] = 0; }         \
-        const __m256i m4 = _mm256_set1_epi8(0x0F);                                                     \
         const __m256i flip = _mm256_set1_epi8((char)0x80);                                             \
-        (void)m4; (void)flip;                                                                          \
+        (void)flip;                                                                                    \
         for (int i = 0; i < nblk; i++) {                                                               \
             __m256i w[2];                                                                              \
             float dw[2], extra[2];                                                                     \
             for (int rr = 0; rr < R; rr++) {                                                           \
-                const uint8_t *blk = row + rr * rb + (size_t)i * BLOCK_BYTES(t);                       \
-                dw[rr] = whet_f16_at(blk);                                                                     \
-                if (t == 8) {                                                                          \
-                    w[rr] = _mm256_loadu_si256((const __m256i *)(blk + 2));                            \
-                    extra[rr] = (Q8BIAS) * dw[rr];                                                     \
-                } else {                                                                               \
-                    __m128i raw = _mm_loadu_si128((const __m128i *)(blk + (t == 3 ? 4 : 2)));          \
-                    w[rr] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), m4);       \
-                    extra[rr] = t == 3 ? whet_f16_at(blk + 2) : -8.0f * dw[rr];                                \
-                }                                                                                      \
+                const uint8_t *blk = row + rr * rb + (size_t)i * whet_block_bytes(t);                  \
+                dw[rr] = whet_f16_at(blk);                                                             \
+                w[rr] = whet_expand_block(t, blk);                                                     \
+                extra[rr] = t == 8 ? (Q8BIAS) * dw[rr] : t == 3 ? whet_f16_at(blk + 2) : -8.0f * dw[rr]; \
             }                                                                                          \
             for (int b = 0; b < nb; b++) {                                                             \
                 const size_t xb = (size_t)b * (cols / QK) + i;                                         \
@@ -120,19 +110,7 @@ int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
 #define DOT_VNNI(t, w, a, flip) \
     _mm256_dpbusd_epi32(_mm256_setzero_si256(), (t) == 8 ? _mm256_xor_si256(w, flip) : (w), a)
 
-static inline __attribute__((always_inline)) __m256i dot_avx2(int t, __m256i w, __m256i a, __m256i flip) {
-    (void)flip;
-    const __m256i ones = _mm256_set1_epi16(1);
-    if (t == 8) {
-        // Sign trick: |w| x sign(a, w); compensate the -128 bias the caller adds.
-        __m256i aw = _mm256_sign_epi8(w, w);
-        __m256i sa = _mm256_sign_epi8(a, w);
-        __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sa), ones);
-        return p;
-    }
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, a), ones);
-}
-#define DOT_AVX2(t, w, a, flip) dot_avx2(t, w, a, flip)
+#define DOT_AVX2(t, w, a, flip) whet_lanes_avx2(t, w, a)
 
 DEFINE_KERNEL(row_vnni, VNNI_ATTR, DOT_VNNI, -128.0f)
 DEFINE_KERNEL(row_avx2, , DOT_AVX2, 0.0f)

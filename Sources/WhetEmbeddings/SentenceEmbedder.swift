@@ -95,7 +95,7 @@ public final class SentenceEmbedder: @unchecked Sendable {
             for batch in batches(order) { results.store(batch, encoders[0].embed(batch.map { sequences[$0] })) }
         } else {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let mine = Array(stride(from: worker, to: order.count, by: workers).map { order[$0] })
+                let mine = stride(from: worker, to: order.count, by: workers).map { order[$0] }
                 for batch in batches(mine) {
                     results.store(batch, encoders[worker].embed(batch.map { sequences[$0] }))
                 }

@@ -89,7 +89,7 @@ final class MatMul {
             return
         }
         // Without VNNI, many rows take the AVX2 tiles (at 8 rows or fewer they gain nothing).
-        if !small, !packed, jobs.allSatisfy({
+        if !small, jobs.allSatisfy({
             whet_gemm_available(Int32($0.weight.type.rawValue)) == 0
                 && whet_gemm_avx2_supported(Int32($0.weight.type.rawValue), Int32(cols)) != 0
         }) {
