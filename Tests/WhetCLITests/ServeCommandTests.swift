@@ -55,13 +55,14 @@ import WhetStore
         #expect(created.status == 202, "\(created.body)")
         let runId = try #require(jsonObject(created.body)["id"] as? String)
 
-        // Kill -9 once a tenth of the answers are in the cache, at once: a `whet runs` between the two
-        // takes long enough for the rest of the run to finish. "interrupted" below shows it was running.
+        // Kill -9 once a tenth of the answers are in the cache, at once. The wait blocks this thread
+        // rather than suspending: with the other suites busy, a suspended test can resume seconds late,
+        // after the run has ended. "interrupted" below shows it was still running.
         let reader = try LineageStore(path: db)
         let deadline = Date().addingTimeInterval(300)
         while try reader.count("model_calls") < examples / 10 {
             guard Date() < deadline else { Issue.record("the run made no progress"); return }
-            try await Task.sleep(nanoseconds: 20_000_000)
+            usleep(5_000)
         }
         first.kill(SIGKILL)
         let cachedAtKill = try reader.count("model_calls")
