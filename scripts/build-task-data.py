@@ -23,6 +23,12 @@ def ii(task, split):
     ex = d["examples"]
     return [{"input": ex[k]["input"], "output": ex[k]["output"]} for k in sorted(ex, key=int)]
 
+def induced_task(rnd, task, pool):
+    train = ii(task, "induce")
+    rnd.shuffle(train)
+    write_jsonl(os.path.join(OUT, task, "train.jsonl"), train[:pool])
+    write_jsonl(os.path.join(OUT, task, "test.jsonl"), ii(task, "execute"))
+
 def main():
     rnd = random.Random(13)
     # Instruction induction: induce/ is the optimisation pool, execute/ the 100-example test set.
@@ -31,6 +37,9 @@ def main():
         rnd.shuffle(train)
         write_jsonl(os.path.join(OUT, task, "train.jsonl"), train[:pool])
         write_jsonl(os.path.join(OUT, task, "test.jsonl"), ii(task, "execute"))
+
+    # Added later, with a generator of its own so the tasks above keep their samples.
+    induced_task(random.Random(19), "active_to_passive", 300)
 
     # Banking77: ten intents, 30 train and 20 test examples each.
     intents = ["card_arrival", "lost_or_stolen_card", "exchange_rate", "top_up_failed", "pin_blocked",

@@ -4,8 +4,16 @@ import Testing
 
 /// Every task, judge and prompt the repository ships must load.
 struct ShippedFilesTests {
-    static let taskFiles = ["sentiment", "singular_to_plural", "banking77", "gsm8k", "bbh_date_understanding",
-                            "bbh_object_counting", "open_instructions", "spo_haiku", "nq_long"]
+    /// Every `tasks/*.yaml`, so a task added later is checked too.
+    static let taskFiles: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("tasks").path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }()
+
+    @Test func theShippedTasksAreAllFound() {
+        #expect(Set(["sentiment", "singular_to_plural", "active_to_passive", "banking77", "gsm8k", "nq_long"])
+            .isSubset(of: Self.taskFiles), "\(Self.taskFiles)")
+    }
 
     @Test(arguments: taskFiles)
     func shippedTaskLoads(_ name: String) throws {
