@@ -50,7 +50,10 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    pairs = pairs_from(args.testset)
+    try:
+        pairs = pairs_from(args.testset)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"{args.testset}: not PandaLM's testset-v1.json ({type(e).__name__}: {e})")
     if args.limit:
         pairs = pairs[:args.limit]
     work = tempfile.mkdtemp(prefix="pandalm-")
