@@ -57,4 +57,16 @@ public struct ResponseCacheKey: Hashable, Sendable {
     public static func choice(model: String, labels: [String], input: ProviderInput) throws -> ResponseCacheKey {
         try ResponseCacheKey(material: ChoiceMaterial(model: model, labels: labels, input: input))
     }
+
+    private struct DerivedMaterial<T: Encodable>: Encodable {
+        var model: String
+        var kind: String
+        var material: T
+    }
+
+    /// A key for a result computed from the model's numbers rather than asked of it (a judge's
+    /// signals), named by `kind` so that it never meets a request's key.
+    public static func derived<T: Encodable>(kind: String, model: String, material: T) throws -> ResponseCacheKey {
+        try ResponseCacheKey(material: DerivedMaterial(model: model, kind: kind, material: material))
+    }
 }

@@ -37,6 +37,39 @@ struct LocalJudgeTests {
         #expect(both.orders.count == 2 && !both.flipped && both.verdict == .a)
     }
 
+    @Test func signalsAreKeptInTheResponseCacheAndReadBack() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("whet-signals-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cache = SQLiteResponseCache(store: try LineageStore(path: dir.appendingPathComponent("l.sqlite").path))
+        let file = try JudgeFile.load(Self.repoRoot.appendingPathComponent("judges/local.yaml").path)
+        func extractor(_ policy: CachePolicy) throws -> SignalExtractor {
+            let provider = try ProviderFactory.makeProvider(spec: .embeddedDefault, cache: cache, cachePolicy: policy)
+            return try #require(try JudgeFactory.make(file, provider: provider) as? SignalsJudge).extractor
+        }
+        let signals = try extractor(.readWrite)
+        let computed = try await signals.signals(instruction: item.instruction, first: item.outputA, second: item.outputB, reference: nil)
+        #expect(try await cache.count() == 1)
+        let key = try signals.cacheKey(instruction: item.instruction, first: item.outputA, second: item.outputB, reference: nil)
+        let entry = try #require(try await cache.lookup(key.hash))
+        #expect(try JSONDecoder().decode(PairSignals.self, from: Data(entry.choice.text.utf8)) == computed)
+
+        // A judge reads the entry instead of computing again: an entry changed by hand comes back changed.
+        var changed = computed
+        changed.verdict += 7
+        let text = String(decoding: try JSONEncoder().encode(changed), as: UTF8.self)
+        try await cache.store(key, model: "test", sample: CachedSample(choice: ProviderChoice(index: 0, text: text),
+                                                                      promptTokens: 0, completionTokens: 0), latency: 0)
+        #expect(try await signals.signals(instruction: item.instruction, first: item.outputA, second: item.outputB, reference: nil) == changed)
+        // The other order is another entry; with the cache bypassed the signals are computed and stored again.
+        _ = try await signals.signals(instruction: item.instruction, first: item.outputB, second: item.outputA, reference: nil)
+        #expect(try await cache.count() == 2)
+        let fresh = try await extractor(.bypass).signals(instruction: item.instruction, first: item.outputA, second: item.outputB,
+                                                         reference: nil)
+        #expect(fresh == computed)
+        #expect(try await signals.signals(instruction: item.instruction, first: item.outputA, second: item.outputB, reference: nil) == computed)
+    }
+
     @Test func logprobVerdictComesFromOneForwardPass() async throws {
         let judge = try Self.judge("pairwise")
         let v = try await judge.judge(item, first: item.outputA, second: item.outputB)

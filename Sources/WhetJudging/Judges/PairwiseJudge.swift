@@ -48,6 +48,7 @@ public enum JudgeFactory {
         let identity = "\(file.name)#\(SHA256.hex(Data(text.utf8)).prefix(16))@\(provider.cacheIdentity)"
         switch file.verdict {
         case .signals(let weights):
+            let managed = provider as? ManagedProvider
             guard let scorer = EngineScorer.of(provider) else {
                 throw JudgingError.signalsNeedLocalModel(judge: file.path, model: provider.modelName)
             }
@@ -61,7 +62,9 @@ public enum JudgeFactory {
                 }
             }
             return SignalsJudge(name: file.name, identity: identity, weights: weights, bothOrders: file.bothOrders,
-                                extractor: SignalExtractor(scorer: scorer, embedder: minilm, clipTokens: weights.clipTokens))
+                                extractor: SignalExtractor(scorer: scorer, embedder: minilm, clipTokens: weights.clipTokens,
+                                                           cache: managed?.cachePolicy == .disabled ? nil : managed?.cache,
+                                                           readsCache: managed?.cachePolicy == .readWrite))
         case .choice(let labels, let tieMargin):
             guard file.mode == .pairwise else { throw JudgingError.notPairwise(judge: file.path) }
             let prompt = PromptJudge(file: file, labels: labels, tieMargin: tieMargin, provider: provider, identity: identity)

@@ -1,6 +1,7 @@
 import Foundation
 import WhetCore
 import WhetEmbeddings
+import WhetProviders
 
 /// One response's signal values, plus the pair's verdict signal.
 public struct PairSignals: Sendable, Codable, Equatable {
@@ -35,13 +36,56 @@ public struct SignalExtractor: Sendable {
     /// of unclipped responses' values on LLMBar (-1.56), so a cut says nothing either way.
     public static let clippedEnding = -1.5
 
-    public init(scorer: EngineScorer, embedder: SentenceEmbedder?, clipTokens: Int = 200) {
+    /// Where computed signals are kept (the lineage store's response cache), so a pair judged again
+    /// costs no forward pass; `readsCache` false only refreshes it (`--no-cache`).
+    public let cache: ResponseCache?
+    public let readsCache: Bool
+
+    public init(scorer: EngineScorer, embedder: SentenceEmbedder?, clipTokens: Int = 200, cache: ResponseCache? = nil,
+                readsCache: Bool = true) {
         self.scorer = scorer
         self.embedder = embedder
         self.clipTokens = clipTokens
+        self.cache = cache
+        self.readsCache = readsCache
+    }
+
+    private struct CacheMaterial: Encodable {
+        var clipTokens: Int
+        var embeddings: Bool
+        var instruction: String
+        var first: String
+        var second: String
+        var reference: String?
+    }
+
+    /// The cache entry of a pair's signals.
+    public func cacheKey(instruction: String, first: String, second: String, reference: String?) throws -> ResponseCacheKey {
+        try ResponseCacheKey.derived(kind: "pair-signals-v1", model: scorer.modelIdentity, material: CacheMaterial(
+            clipTokens: clipTokens, embeddings: embedder != nil, instruction: instruction, first: first, second: second,
+            reference: reference))
     }
 
     public func signals(instruction: String, first: String, second: String, reference: String?) async throws -> PairSignals {
+        guard let cache else { return try await compute(instruction: instruction, first: first, second: second, reference: reference) }
+        let key = try cacheKey(instruction: instruction, first: first, second: second, reference: reference)
+        if readsCache, let hit = try await cache.lookup(key.hash),
+           let stored = try? JSONDecoder().decode(PairSignals.self, from: Data(hit.choice.text.utf8)) {
+            return stored
+        }
+        let started = Date()
+        let signals = try await compute(instruction: instruction, first: first, second: second, reference: reference)
+        // Values JSON cannot hold (an infinite log-probability) are simply not kept.
+        if let json = try? JSONEncoder().encode(signals) {
+            try await cache.store(key, model: scorer.modelIdentity,
+                                  sample: CachedSample(choice: ProviderChoice(index: 0, text: String(decoding: json, as: UTF8.self)),
+                                                       promptTokens: 0, completionTokens: 0),
+                                  latency: Date().timeIntervalSince(started))
+        }
+        return signals
+    }
+
+    private func compute(instruction: String, first: String, second: String, reference: String?) async throws -> PairSignals {
         let x = scorer.clip(instruction, maxTokens: clipTokens)
         let responses = [scorer.clip(first, maxTokens: clipTokens), scorer.clip(second, maxTokens: clipTokens)]
         let end = scorer.endOfTurn.map { [$0] } ?? []
