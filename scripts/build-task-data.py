@@ -33,12 +33,9 @@ def main():
     rnd = random.Random(13)
     # Instruction induction: induce/ is the optimisation pool, execute/ the 100-example test set.
     for task, pool in [("sentiment", 400), ("singular_to_plural", 300)]:
-        train = ii(task, "induce")
-        rnd.shuffle(train)
-        write_jsonl(os.path.join(OUT, task, "train.jsonl"), train[:pool])
-        write_jsonl(os.path.join(OUT, task, "test.jsonl"), ii(task, "execute"))
+        induced_task(rnd, task, pool)
 
-    # Added later, with a generator of its own so the tasks above keep their samples.
+    # A generator of its own: the shared one's draws belong to the other tasks' samples.
     induced_task(random.Random(19), "active_to_passive", 300)
 
     # Banking77: ten intents, 30 train and 20 test examples each.

@@ -62,7 +62,6 @@ void whet_quantize_q8(const float *x, int n, int8_t *q, float *d, float *sq, flo
 
 int whet_matmul_q_supported(int t) { return t == 2 || t == 3 || t == 8; }
 
-
 // ---------- AVX-512 VNNI path ----------
 #define VNNI_ATTR __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
