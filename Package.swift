@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "whet", dependencies: ["WhetCLI"]),
+        .executableTarget(name: "whet", dependencies: ["WhetCLI", "WhetInference"]),
 
         .testTarget(name: "WhetCoreTests", dependencies: ["WhetCore"]),
         .testTarget(name: "WhetStoreTests", dependencies: ["WhetStore", "WhetCore"],

@@ -41,3 +41,12 @@ static void group_task(void *ctx, int chunk, int chunks, int thread) {
 void whet_group_matmul_run(const whet_group_run *run) {
     whet_pool_run_phased(group_task, (void *)run, run->first, run->starts[run->njobs]);
 }
+
+// 2: AVX-512 (F, BW, VL, DQ); 1: AVX2 with FMA; 0: neither. For choosing OpenBLAS's kernels.
+int whet_cpu_vector_level(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq"))
+        return 2;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+}

@@ -1,6 +1,6 @@
 // Small dense helpers: the residual add, RMSNorm (double accumulation as ggml's
 // rms_norm), fp16 rounding and conversion (F16C, which Swift's SIMD types do not
-// reach).
+// reach), and a row's log-sum-exp (scoring reads one per vocabulary row).
 #include "whet_kernels.h"
 #include <immintrin.h>
 #include <math.h>
@@ -77,4 +77,51 @@ void whet_f32_to_f16_blocked(const float *src, size_t src_stride, int count, int
         for (int d = 0; d < width; d++)
             block[(size_t)d * 16] = _cvtss_sh(src[(size_t)i * src_stride + d], _MM_FROUND_TO_NEAREST_INT);
     }
+}
+
+// e^x for x <= 0 (Cody-Waite reduction by ln 2, Cephes' degree-5 polynomial, 2^n through
+// the exponent bits); below -87 the result is 0, which a sum that includes e^0 cannot see.
+static inline __attribute__((always_inline)) __m256 exp_nonpositive_8(__m256 x) {
+    const __m256 floor_x = _mm256_set1_ps(-87.0f);
+    const __m256 under = _mm256_cmp_ps(x, floor_x, _CMP_LT_OQ);
+    x = _mm256_max_ps(x, floor_x);
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(under, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
+}
+
+double whet_log_sum_exp(const float *x, int n) {
+    if (n <= 0) return -INFINITY;
+    float m = x[0];
+    int i = 0;
+    if (n >= 8) {
+        __m256 vm = _mm256_loadu_ps(x);
+        for (i = 8; i + 8 <= n; i += 8) vm = _mm256_max_ps(vm, _mm256_loadu_ps(x + i));
+        float lanes[8];
+        _mm256_storeu_ps(lanes, vm);
+        for (int k = 0; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
+    }
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    const __m256 vmax = _mm256_set1_ps(m);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    for (i = 0; i + 8 <= n; i += 8) {
+        const __m256 e = exp_nonpositive_8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmax));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(s0, s1));
+    double sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+    for (; i < n; i++) sum += exp((double)(x[i] - m));
+    return (double)m + log(sum);
 }

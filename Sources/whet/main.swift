@@ -1,4 +1,6 @@
 import Foundation
 import WhetCLI
+import WhetInference
 
+OpenBLASCoreType.restartIfMisdetected()
 exit(await WhetMain.run())

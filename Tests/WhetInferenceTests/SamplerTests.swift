@@ -44,4 +44,22 @@ import Testing
         let a = Self.draws({ _ in SamplingOptions(temperature: 0.8, topP: 0.95, seed: 42) }, count: 5)
         #expect(a.count == 1)
     }
+
+    /// The vectorised log-sum-exp against libm's, in double, on rows shaped like logits:
+    /// wide spreads (values far below the maximum flush to 0), odd lengths (a scalar tail),
+    /// and a row where one value dominates.
+    @Test(arguments: [1, 7, 8, 49_152, 49_155])
+    func logNormalizerMatchesLibm(count: Int) {
+        var rng = SystemRandomNumberGenerator()
+        for spread in [1.0, 30.0, 200.0] {
+            var row = (0..<count).map { _ in Float(Double.random(in: -spread...spread, using: &rng)) }
+            if count > 3 { row[count / 2] = Float(spread) + 50 }
+            let reference: Double = {
+                let m = Double(row.max()!)
+                return m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
+            }()
+            let fast = row.withUnsafeBufferPointer { LogSoftmax.logNormalizer($0.baseAddress!, count: count) }
+            #expect(abs(fast - reference) < 1e-6, "count \(count), spread \(spread): \(fast) vs \(reference)")
+        }
+    }
 }

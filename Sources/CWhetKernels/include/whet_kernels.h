@@ -115,6 +115,8 @@ int whet_attend_head_avx2(const float *q, const uint16_t *k, const uint16_t *v, 
 void whet_swiglu_avx2(const float *g, const float *u, float *y, int n);
 // y += a * x
 void whet_axpy_f32(float a, const float *x, float *y, int n);
+// log(sum(exp(x))) over n floats: max-shifted, summed in double; within 1e-7 of libm's.
+double whet_log_sum_exp(const float *x, int n);
 // Rounds every value to the nearest fp16 (kept as f32): llama.cpp keeps K, V and
 // the attention inputs in fp16, and matching its logits needs the same rounding.
 void whet_round_f16(float *x, int n);
@@ -126,6 +128,9 @@ void whet_f32_to_f16(const float *src, uint16_t *dst, int n);
 // dst[(p / 16) * block_stride + d * 16 + p % 16].
 void whet_f32_to_f16_blocked(const float *src, size_t src_stride, int count, int width, uint16_t *dst, int start,
                              size_t block_stride);
+
+// 2: AVX-512 (F, BW, VL, DQ); 1: AVX2 with FMA; 0: neither (kernels_dispatch.c).
+int whet_cpu_vector_level(void);
 
 // ---- Token selection (kernels_select.c) ----
 // First index of the largest value (NaNs skipped; 0 when x[0] is NaN), as a strict

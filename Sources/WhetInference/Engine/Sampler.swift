@@ -1,3 +1,4 @@
+import CWhetKernels
 import Foundation
 import WhetCore
 
@@ -107,11 +108,7 @@ extension Array where Element == (id: Int32, logit: Float) {
 /// log-softmax helpers over one row of logits (Double accumulation).
 enum LogSoftmax {
     static func logNormalizer(_ logits: UnsafePointer<Float>, count: Int) -> Double {
-        var maxValue = logits[0]
-        for i in 1..<count where logits[i] > maxValue { maxValue = logits[i] }
-        var sum = 0.0
-        for i in 0..<count { sum += exp(Double(logits[i] - maxValue)) }
-        return Double(maxValue) + log(sum)
+        whet_log_sum_exp(logits, Int32(count))
     }
 
     /// The `take` largest logits as ranked tokens (log-probabilities under normaliser
