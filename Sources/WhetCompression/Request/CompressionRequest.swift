@@ -45,11 +45,11 @@ public struct StructureOptions: Sendable, Equatable {
 public struct CompressionTuning: Sendable, Equatable {
     /// Token mode first keeps whole sentences up to this multiple of the target (each 0.1
     /// costs ~5% of token mode's model rows).
-    public var coarseFactor = 1.2
+    public var coarseFactor = 1.15
     /// Context tokens scored per language-model call.
     public var windowTokens = 192
     /// Kept tokens that condition the next window's scores.
-    public var conditionTokens = 32
+    public var conditionTokens = 24
     /// Spread of per-document keep rates by relevance (LongLLMLingua's δτ).
     public var dynamicRatio = 0.3
     /// Share of the budget reserved for the most relevant sentences, kept whole.
