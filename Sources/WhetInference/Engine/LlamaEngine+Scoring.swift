@@ -40,7 +40,6 @@ extension LlamaEngine {
                 tokens.append(contentsOf: fed)
             }
             guard !tokens.isEmpty else { return scores }
-            let longest = prompt.count + (continuations.map(\.count).max() ?? 0)
             let logits = model.forward(tokens: tokens, segments: segments, logitRows: Array(tokens.indices),
                                        prompt: true, matmul: matmul, buffers: buffers)
             for (row, owner) in owners.enumerated() {
