@@ -23,6 +23,19 @@ struct LayoutTests {
         #expect(l.units[0].protection == .none)
     }
 
+    @Test(arguments: [("It moved to March 3, 2027 at noon.", ["March", "3,", "2027"]),
+                      ("Due 14 Sept. 2026 or so.", ["14", "Sept.", "2026"]),
+                      ("Sales in may rose 5 percent.", ["5"])])
+    func monthsBesideNumbersShareTheirProtection(text: String, protected: [String]) throws {
+        let l = try layout(text)
+        let kept = l.units.indices.filter { l.units[$0].protection == .withSentence }.map { l.text(ofUnit: $0) }
+        #expect(kept == protected)
+        var off = StructureOptions()
+        off.keepNumbers = false
+        let loose = try layout(text, options: off)
+        #expect(loose.units.allSatisfy { $0.protection == .none })
+    }
+
     @Test func markdownLinksInlineCodeAndTagsAreAtomic() throws {
         let l = try layout("Read [the full guide](https://x.org/g \"Guide\") and run `make all now` inside <div class=\"a b\">.")
         let texts = unitTexts(l)

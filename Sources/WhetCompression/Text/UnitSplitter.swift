@@ -40,7 +40,26 @@ struct UnitSplitter {
             }
             gapStart = i
         }
+        if options.keepNumbers { protectMonths(&out) }
         return out
+    }
+
+    /// English month names and their abbreviations ("Sept." included).
+    static let months: Set<String> = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    ]
+
+    /// A month name beside a kept number is part of a date ("March 3, 2027", "3 March"):
+    /// it shares the number's protection so no date loses its month.
+    private func protectMonths(_ units: inout [TextUnit]) {
+        for k in units.indices where units[k].kind == .word && units[k].protection == .none {
+            let neighbours = [k - 1, k + 1].filter { units.indices.contains($0) }
+            guard neighbours.contains(where: { units[$0].kind == .number && units[$0].protection >= .withSentence }) else { continue }
+            let word = String(decoding: bytes[units[k].range], as: UTF8.self)
+                .trimmingCharacters(in: CharacterSet.letters.inverted).lowercased()
+            if Self.months.contains(word) { units[k].protection = .withSentence }
+        }
     }
 
     private func appendPlain(_ chunk: Range<Int>, gapStart: Int, to out: inout [TextUnit]) {
