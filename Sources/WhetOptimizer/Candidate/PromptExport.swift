@@ -39,7 +39,11 @@ public enum PromptExport {
         if candidate.neighbours > 0 {
             notes.append("Before each input, show its \(candidate.neighbours) most similar train examples (MiniLM cosine), most similar last, as user/assistant turns.")
         }
-        if let r = candidate.readout, r.calibration != .none || r.aggregation != .sum || r.words.values.contains(where: { $0.count > 1 }) {
+        if let r = candidate.readout, r.weights != nil {
+            notes.append("Read the label with a weighted verbalizer: each label scores the sum of weight × log-probability of "
+                + "\(r.featureWords.count) first answer tokens (the heaviest: \(heaviest(r).prefix(6).map { "\"\($0)\"" }.joined(separator: ", ")), ...) "
+                + "plus a bias, a logistic regression fitted on the train examples; the weights are in the JSON export.")
+        } else if let r = candidate.readout, r.calibration != .none || r.aggregation != .sum || r.words.values.contains(where: { $0.count > 1 }) {
             let words = r.labels.map { "\($0): \((r.words[$0] ?? []).joined(separator: "|"))" }.joined(separator: ", ")
             var text = "Read the label from log-probabilities (\(r.aggregation.rawValue) per word) of \(words)"
             if !r.bias.isEmpty {
@@ -49,6 +53,16 @@ public enum PromptExport {
             notes.append(text + ".")
         }
         return notes
+    }
+
+    /// A weighted readout's words, largest weight spread across the labels first.
+    static func heaviest(_ r: Readout) -> [String] {
+        let weights = r.weights ?? [:]
+        func spread(_ w: String) -> Double {
+            let values = r.labels.map { weights[$0]?[w] ?? 0 }
+            return (values.max() ?? 0) - (values.min() ?? 0)
+        }
+        return r.featureWords.map { ($0, spread($0)) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
     }
 
     static func yamlString(_ s: String) -> String {

@@ -35,14 +35,27 @@ public struct Readout: Codable, Hashable, Sendable {
     public var aggregation: Aggregation
     public var calibration: Calibration
     public var bias: [String: Double]
+    /// A weighted verbalizer: each label's score is Σ weight × log p(word) over these
+    /// answer-position words, plus `bias` (a logistic regression fitted on train); nil for
+    /// the log-sum-exp reading of `words`.
+    public var weights: [String: [String: Double]]?
 
     public init(labels: [String], words: [String: [String]], aggregation: Aggregation = .sum,
-                calibration: Calibration = .none, bias: [String: Double] = [:]) {
+                calibration: Calibration = .none, bias: [String: Double] = [:], weights: [String: [String: Double]]? = nil) {
         self.labels = labels
         self.words = words
         self.aggregation = aggregation
         self.calibration = calibration
         self.bias = bias
+        self.weights = weights
+    }
+
+    /// The log-probability a weighted readout assumes for a word the provider did not score.
+    static let missingLogprob = -50.0
+
+    /// The answer-position words a weighted readout reads (beyond the label words), sorted.
+    public var featureWords: [String] {
+        Array(Set((weights ?? [:]).values.flatMap(\.keys))).sorted()
     }
 
     /// The task file's own reading: each label's name, by total log-probability, no bias
@@ -56,7 +69,15 @@ public struct Readout: Codable, Hashable, Sendable {
 
     /// Unbiased log-scores per label, in `labels` order.
     public func rawScores(_ scores: WordScores) -> [Double] {
-        labels.map { label in
+        if let weights {
+            return labels.map { label in
+                (weights[label] ?? [:]).sorted { $0.key < $1.key }.reduce(0) { total, term in
+                    let lp = scores.logprobs[term.key].flatMap { $0.isFinite ? $0 : nil } ?? Self.missingLogprob
+                    return total + term.value * max(lp, Self.missingLogprob)
+                }
+            }
+        }
+        return labels.map { label in
             let terms = (words[label] ?? []).compactMap { word -> Double? in
                 guard let lp = scores.logprobs[word] else { return nil }
                 switch aggregation {
@@ -82,6 +103,7 @@ public struct Readout: Codable, Hashable, Sendable {
     }
 
     public var summary: String {
+        if weights != nil { return "weighted(\(featureWords.count) words)" }
         var text = aggregation == .mean ? "mean" : "sum"
         if calibration != .none { text += "+\(calibration.rawValue)" }
         return text

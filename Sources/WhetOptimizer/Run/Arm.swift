@@ -15,6 +15,9 @@ final class Arm {
     /// label tasks, the metric's scores otherwise.
     var selectionScores: [Double] = []
     var contentFree: [WordScores]?
+    /// A readout fitted on train examples: each one's result from a fit without it, by
+    /// example id (the finals' paired test reads these instead of in-sample predictions).
+    var crossFitted: [String: ScoredExample]?
     var dev: [ScoredExample]?
     var test: [ScoredExample]?
     /// The seed keeps the task's own readout: it is the baseline every gain is measured from.

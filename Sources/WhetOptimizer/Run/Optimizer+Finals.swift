@@ -15,8 +15,15 @@ extension Optimizer {
         let furthest = others.map(\.selection.count).max() ?? 0
         let seedOnSame = seed.selectionScores.prefix(furthest)
         let seedScore = seedOnSame.isEmpty ? 0 : seedOnSame.reduce(0, +) / Double(seedOnSame.count)
-        let finalists = Array(Arm.ranked(others.filter { $0.selection.count == furthest && $0.score > seedScore }, by: \.score)
+        var finalists = Array(Arm.ranked(others.filter { $0.selection.count == furthest && $0.score > seedScore }, by: \.score)
             .prefix(settings.finalists))
+        // A readout fitted on every train example has an out-of-sample result on each of them
+        // (cross-fitted) and was not picked by rank: it always takes a finals slot (the last,
+        // when the ranked ones fill them) and is tested on the selection examples as well.
+        if let fitted = others.first(where: { $0.crossFitted != nil }), fitted.selection.count == selection.count,
+           !finalists.contains(where: { $0 === fitted }) {
+            finalists = Array(finalists.prefix(max(0, settings.finalists - 1))) + [fitted]
+        }
 
         let shown = Set(finalists.flatMap { $0.candidate.exemplars.map(\.id) })
         let extra = confirmationCount == 0 ? [] : Array(sampler.pool.filter { !shown.contains($0.id) }.prefix(confirmationCount))
@@ -30,11 +37,18 @@ extension Optimizer {
             guard let onDev = try await evaluate(arm, on: dev, split: .dev, force: false) else { continue }
             arm.dev = onDev
             var results = onDev
-            if !extra.isEmpty {
+            var seedScores = seedConfirmation.map(\.score)
+            if let heldOut = arm.crossFitted {
+                let more = extra.compactMap { heldOut[$0.id] }
+                guard more.count == extra.count, seed.selectionScores.count == selection.count else { continue }
+                try recorder.recordScores(arm, new: more, split: .train)
+                results += more + arm.selection
+                seedScores += seed.selectionScores
+            } else if !extra.isEmpty {
                 guard let more = try await evaluate(arm, on: extra, split: .train, force: false) else { continue }
                 results += more
             }
-            evaluated.append((arm, PairedTest(challenger: results.map(\.score), seed: seedConfirmation.map(\.score))))
+            evaluated.append((arm, PairedTest(challenger: results.map(\.score), seed: seedScores)))
         }
         confirmationSize = seedConfirmation.count
         let alpha = settings.alpha / Double(max(1, evaluated.count))
@@ -85,14 +99,14 @@ extension Optimizer {
         let (calls, hits) = await ledgerCounts()
         let verdict: String
         if significant, let t = challengerTest, challenger === chosen {
-            verdict = String(format: "significant gain: %+.3f over the seed on %d dev and unused train examples "
+            verdict = String(format: "significant gain: %+.3f over the seed on %d dev and held-out train examples "
                              + "(paired, one-sided p = %.4f < %.4f); chosen: %@",
                              t.meanDifference, t.count, t.pValue, alpha, chosen.operatorName)
         } else if significant {
             verdict = "significant gain on dev over the seed; chosen: \(chosen.operatorName)"
         } else if let c = challenger, let t = challengerTest {
             verdict = String(format: "no significant gain: the best finalist (%@) scored %+.3f against the seed on %d dev "
-                             + "and unused train examples, one-sided p = %.3f (needs < %.4f); the seed prompt stays",
+                             + "and held-out train examples, one-sided p = %.3f (needs < %.4f); the seed prompt stays",
                              c.operatorName, t.meanDifference, t.count, t.pValue, alpha)
         } else {
             verdict = "no significant gain: no candidate beat the seed on the selection examples; the seed prompt stays"

@@ -128,6 +128,7 @@ public final class Optimizer {
         phase = "seed"
         do {
             try await extend(seed, to: selection.count)
+            try await proposeWeightedReadout(seed: seed)
             phase = "round 1"
             let first = try await propose(round: 1, survivors: [])
             let round1 = try await halving(first, round: 1)
@@ -183,7 +184,7 @@ public final class Optimizer {
             let fresh = max(0, candidates - 1)
             let first = (fresh * 3 + 4) / 5
             return selection.count + halvingCalls(first) + halvingCalls(fresh - first) + fresh * perCandidateExtra + 8
-                + (fresh > 0 ? 32 : 0) + finalCalls
+                + (fresh > 0 ? 32 : 0) + finalCalls + weightedReadoutCalls
         }
         candidateLimit = cap
         if let maxCalls = settings.limits.maxCalls {

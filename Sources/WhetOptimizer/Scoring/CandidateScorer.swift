@@ -52,6 +52,14 @@ public final class CandidateScorer: @unchecked Sendable {
     /// The words a label scoring call asks about.
     public var poolWords: [String] { labels.map(VerbalizerPool.allWords(for:)) ?? [] }
 
+    /// The pool words, then any further words `reading` weighs and `extra` asks for.
+    func words(for reading: Readout?, extra: [String] = []) -> [String] {
+        var words = poolWords
+        var seen = Set(words)
+        for word in (reading?.featureWords ?? []) + extra where seen.insert(word).inserted { words.append(word) }
+        return words
+    }
+
     // MARK: - Requests
 
     /// The exemplars shown before `example`: fixed, or its nearest train neighbours.
@@ -106,7 +114,9 @@ public final class CandidateScorer: @unchecked Sendable {
 
     /// Scores `candidate` on `examples` (in order). Label outputs use `readout`, or the
     /// candidate's own, or the task's seed readout.
-    public func score(_ candidate: Candidate, on examples: [Example], readout: Readout? = nil) async throws -> (results: [ScoredExample], spend: Spend) {
+    /// `extraWords`: further answer words to score (for fitting a weighted readout).
+    public func score(_ candidate: Candidate, on examples: [Example], readout: Readout? = nil,
+                      extraWords: [String] = []) async throws -> (results: [ScoredExample], spend: Spend) {
         let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
         guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
         if candidate.neighbours > 0, let embeddings { _ = try embeddings.vectors(for: examples) }
@@ -115,7 +125,7 @@ public final class CandidateScorer: @unchecked Sendable {
             try compression.prepare(exemplars + examples)
         }
         let scored = try await boundedConcurrentMap(examples, limit: parallelism) { example in
-            try await self.scoreOne(candidate, example, readout: readout)
+            try await self.scoreOne(candidate, example, readout: readout, extraWords: extraWords)
         }
         var spend = Spend()
         for r in scored {
@@ -125,12 +135,13 @@ public final class CandidateScorer: @unchecked Sendable {
         return (scored, spend)
     }
 
-    func scoreOne(_ candidate: Candidate, _ example: Example, readout: Readout?) async throws -> ScoredExample {
+    func scoreOne(_ candidate: Candidate, _ example: Example, readout: Readout?, extraWords: [String] = []) async throws -> ScoredExample {
         let (request, tally) = try compressedRequest(candidate, example)
         if compression != nil { lock.withLock { compressed += tally } }
         let started = Date()
         if let labels {
-            let choice = try await provider.choose(among: poolWords, for: request.input)
+            let reading = readout ?? candidate.readout ?? Readout.seed(labels: labels)
+            let choice = try await provider.choose(among: words(for: reading, extra: extraWords), for: request.input)
             if choice.method == .unparsed {
                 // A reply naming no label is wrong whatever the readout: no word scores to re-read.
                 return ScoredExample(exampleId: example.id, output: choice.answerText, score: 0, words: nil,
@@ -138,7 +149,6 @@ public final class CandidateScorer: @unchecked Sendable {
                                      seconds: Date().timeIntervalSince(started))
             }
             let words = WordScores(choice: choice)
-            let reading = readout ?? candidate.readout ?? Readout.seed(labels: labels)
             let output = reading.decide(words)
             let reference = example.answer.flatMap { AnswerText.label(in: $0, labels: labels) } ?? example.answer
             return ScoredExample(exampleId: example.id, output: output, score: output == reference ? 1 : 0, words: words,
@@ -150,6 +160,21 @@ public final class CandidateScorer: @unchecked Sendable {
         return ScoredExample(exampleId: example.id, output: response.text, score: score,
                              promptTokens: response.usage.promptTokens, completionTokens: response.usage.completionTokens,
                              seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The `top` most likely first answer tokens for each example (one greedy token with its
+    /// alternatives); fewer when the provider reports fewer (OpenAI's endpoints give 20).
+    public func answerTokens(_ candidate: Candidate, on examples: [Example], top: Int) async throws -> (tokens: [[TokenAlternative]], spend: Spend) {
+        let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
+        guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
+        let answers = try await boundedConcurrentMap(examples, limit: parallelism) { example in
+            var request = try self.request(candidate, example)
+            request.options = GenerationOptions(n: 1, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top)
+            return try await self.provider.complete(request)
+        }
+        var spend = Spend()
+        for r in answers { spend += Spend(calls: 1, tokens: r.usage.totalTokens, costUSD: price?.cost(of: r.usage) ?? 0) }
+        return (answers.map { $0.choices.first?.logprobs?.first?.topAlternatives ?? [] }, spend)
     }
 
     /// Label tasks: the candidate's word scores on content-free inputs (every template
