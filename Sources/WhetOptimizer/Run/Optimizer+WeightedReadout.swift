@@ -11,6 +11,8 @@ extension Optimizer {
     /// First answer tokens asked per train example.
     static let weightedTopTokens = 200
     static let weightedMinimumExamples = 150
+    /// Fitting examples at most: accuracy has mostly levelled off by then, and each costs two calls.
+    static let weightedMaximumExamples = 500
     static let weightedMaximumLabels = 4
 
     /// The train examples the weighted readout is fitted on (selection, then pool), or none
@@ -18,7 +20,7 @@ extension Optimizer {
     var weightedReadoutExamples: [Example] {
         guard let labels = scorer.labels, settings.allows(.readout), labels.count <= Self.weightedMaximumLabels else { return [] }
         let chosen = Set(selection.map(\.id))
-        let examples = selection + sampler.pool.filter { !chosen.contains($0.id) }
+        let examples = Array((selection + sampler.pool.filter { !chosen.contains($0.id) }).prefix(Self.weightedMaximumExamples))
         return examples.count >= Self.weightedMinimumExamples ? examples : []
     }
 
