@@ -50,8 +50,14 @@ public struct Readout: Codable, Hashable, Sendable {
         self.weights = weights
     }
 
-    /// The log-probability a weighted readout assumes for a word the provider did not score.
+    /// The log-probability a weighted readout assumes for a word the provider did not score,
+    /// and the floor of every word's value.
     static let missingLogprob = -50.0
+
+    /// `word`'s value as a weighted readout reads it: its log-probability, floored.
+    static func featureValue(_ word: String, in scores: WordScores) -> Double {
+        max(scores.logprobs[word].flatMap { $0.isFinite ? $0 : nil } ?? missingLogprob, missingLogprob)
+    }
 
     /// The answer-position words a weighted readout reads (beyond the label words), sorted.
     public var featureWords: [String] {
@@ -71,10 +77,8 @@ public struct Readout: Codable, Hashable, Sendable {
     public func rawScores(_ scores: WordScores) -> [Double] {
         if let weights {
             return labels.map { label in
-                (weights[label] ?? [:]).sorted { $0.key < $1.key }.reduce(0) { total, term in
-                    let lp = scores.logprobs[term.key].flatMap { $0.isFinite ? $0 : nil } ?? Self.missingLogprob
-                    return total + term.value * max(lp, Self.missingLogprob)
-                }
+                // Sorted: the same sum in every process, so a resumed run decides alike.
+                (weights[label] ?? [:]).sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value * Self.featureValue($1.key, in: scores) }
             }
         }
         return labels.map { label in

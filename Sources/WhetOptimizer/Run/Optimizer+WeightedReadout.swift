@@ -60,32 +60,33 @@ extension Optimizer {
         account.add(spent)
         let tokens = first + rest
         let pool = Set(scorer.poolWords)
-        let candidates = Array(Set(tokens.flatMap { $0.map(\.token) }.filter {
+        let discovered = Array(Set(tokens.flatMap { $0.map(\.token) }.filter {
             !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && !$0.contains("\u{FFFD}") && !pool.contains($0)
         })).sorted()
         let (results, spend) = try await scorer.score(seed.candidate, on: examples, readout: Readout.seed(labels: labels),
-                                                      extraWords: candidates)
+                                                      extraWords: discovered)
         account.add(spend)
 
         let names = labels.map(\.label)
-        let usable = results.indices.filter { results[$0].words != nil && referenceLabel(examples[$0]) != nil }
+        let truth = examples.map { e in referenceLabel(e).flatMap { names.firstIndex(of: $0) } }
+        let usable = results.indices.filter { results[$0].words != nil && truth[$0] != nil }
         let rows = usable.map { results[$0].words! }
-        let truth = usable.map { names.firstIndex(of: referenceLabel(examples[$0])!) ?? -1 }
+        let labelled = usable.map { truth[$0]! }
         let fit = WeightedReadoutFit(labels: names)
-        let predicted = fit.crossFitted(rows, truth: truth, candidates: pool.sorted() + candidates)
-        let readout = fit.fit(rows, truth: truth, candidates: pool.sorted() + candidates)
+        let candidates = pool.sorted() + discovered
+        let predicted = fit.crossFitted(rows, truth: labelled, candidates: candidates)
+        let readout = fit.fit(rows, truth: labelled, candidates: candidates)
 
         // Every fitting example scored by a readout fitted without it; replies naming no label score 0.
+        let positions = Dictionary(uniqueKeysWithValues: usable.enumerated().map { ($1, $0) })
         var heldOut: [String: ScoredExample] = [:]
-        for (position, index) in usable.enumerated() {
-            var r = results[index]
-            r.output = predicted[position] >= 0 ? names[predicted[position]] : ""
-            r.score = predicted[position] == truth[position] ? 1 : 0
-            heldOut[examples[index].id] = r
-        }
-        for (index, example) in examples.enumerated() where heldOut[example.id] == nil {
+        for (index, example) in examples.enumerated() {
             var r = results[index]
             r.score = 0
+            if let position = positions[index] {
+                r.output = predicted[position] >= 0 ? names[predicted[position]] : ""
+                r.score = predicted[position] == labelled[position] ? 1 : 0
+            }
             heldOut[example.id] = r
         }
         var candidate = seed.candidate

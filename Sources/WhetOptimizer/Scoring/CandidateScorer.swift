@@ -41,6 +41,16 @@ public final class CandidateScorer: @unchecked Sendable {
     /// nil when the task compresses nothing.
     public var compressionTally: CompressionTally? { compression.map { _ in lock.withLock { compressed } } }
 
+    func ensureUnsealed(_ examples: [Example]) throws {
+        let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
+        guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
+    }
+
+    /// One call's spend, priced.
+    func spend(_ usage: TokenUsage) -> Spend {
+        Spend(calls: 1, tokens: usage.totalTokens, costUSD: price?.cost(of: usage) ?? 0)
+    }
+
     /// Lets the sealed examples through (the final test evaluation).
     public func unseal() { lock.withLock { sealed.removeAll() } }
 
@@ -105,7 +115,7 @@ public final class CandidateScorer: @unchecked Sendable {
             var request = try request(candidate, example)
             if labels != nil { request.options.maxTokens = longestWord + 8 }
             let usage = ManagedProvider.estimate(request)
-            spend += Spend(calls: 1, tokens: usage.totalTokens, costUSD: price?.cost(of: usage) ?? 0)
+            spend += self.spend(usage)
         }
         return spend
     }
@@ -117,8 +127,7 @@ public final class CandidateScorer: @unchecked Sendable {
     /// `extraWords`: further answer words to score (for fitting a weighted readout).
     public func score(_ candidate: Candidate, on examples: [Example], readout: Readout? = nil,
                       extraWords: [String] = []) async throws -> (results: [ScoredExample], spend: Spend) {
-        let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
-        guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
+        try ensureUnsealed(examples)
         if candidate.neighbours > 0, let embeddings { _ = try embeddings.vectors(for: examples) }
         if let compression {
             let exemplars = candidate.exemplars.map { Example(id: $0.id, fields: $0.fields, answer: nil) }
@@ -130,7 +139,7 @@ public final class CandidateScorer: @unchecked Sendable {
         var spend = Spend()
         for r in scored {
             let usage = TokenUsage(promptTokens: r.promptTokens, completionTokens: r.completionTokens)
-            spend += Spend(calls: 1, tokens: usage.totalTokens, costUSD: price?.cost(of: usage) ?? 0)
+            spend += self.spend(usage)
         }
         return (scored, spend)
     }
@@ -165,16 +174,14 @@ public final class CandidateScorer: @unchecked Sendable {
     /// The `top` most likely first answer tokens for each example (one greedy token with its
     /// alternatives); fewer when the provider reports fewer (OpenAI's endpoints give 20).
     public func answerTokens(_ candidate: Candidate, on examples: [Example], top: Int) async throws -> (tokens: [[TokenAlternative]], spend: Spend) {
-        let blocked = lock.withLock { examples.filter { sealed.contains($0.id) }.map(\.id) }
-        guard blocked.isEmpty else { throw OptimizerError.sealedExample(blocked[0]) }
+        try ensureUnsealed(examples)
         let answers = try await boundedConcurrentMap(examples, limit: parallelism) { example in
             var request = try self.request(candidate, example)
             request.options = GenerationOptions(n: 1, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top)
             return try await self.provider.complete(request)
         }
-        var spend = Spend()
-        for r in answers { spend += Spend(calls: 1, tokens: r.usage.totalTokens, costUSD: price?.cost(of: r.usage) ?? 0) }
-        return (answers.map { $0.choices.first?.logprobs?.first?.topAlternatives ?? [] }, spend)
+        let spent = answers.reduce(Spend()) { $0 + spend($1.usage) }
+        return (answers.map { $0.choices.first?.logprobs?.first?.topAlternatives ?? [] }, spent)
     }
 
     /// Label tasks: the candidate's word scores on content-free inputs (every template

@@ -21,9 +21,31 @@ public struct WeightedReadoutFit: Sendable {
 
     /// The readout fitted on `rows` (label indices in `truth`), reading `candidates` words.
     public func fit(_ rows: [WordScores], truth: [Int], candidates: [String]) -> Readout {
-        let features = select(rows, truth: truth, candidates: candidates)
-        let x = matrix(rows, features)
-        let model = LogisticRegression.fit(x, truth, classes: labels.count, c: inverseRegularisation)
+        fit(matrix(rows, candidates), truth: truth, candidates: candidates, rows: Array(rows.indices))
+    }
+
+    /// Each row's predicted label index from a readout chosen and fitted without it (`folds`
+    /// folds by position), so its accuracy can be compared with another prompt's honestly.
+    public func crossFitted(_ rows: [WordScores], truth: [Int], candidates: [String]) -> [Int] {
+        let x = matrix(rows, candidates)
+        var predicted = [Int](repeating: -1, count: rows.count)
+        let k = max(2, min(folds, rows.count))
+        for fold in 0..<k {
+            let train = rows.indices.filter { $0 % k != fold }
+            let held = rows.indices.filter { $0 % k == fold }
+            guard !held.isEmpty else { continue }
+            let readout = fit(x, truth: truth, candidates: candidates, rows: train)
+            for i in held { predicted[i] = labels.firstIndex(of: readout.decide(rows[i])) ?? -1 }
+        }
+        return predicted
+    }
+
+    /// The readout fitted on `rows` of the candidate matrix `x`.
+    func fit(_ x: [[Double]], truth: [Int], candidates: [String], rows: [Int]) -> Readout {
+        let columns = select(x, truth: truth, rows: rows)
+        let model = LogisticRegression.fit(rows.map { i in columns.map { x[i][$0] } }, rows.map { truth[$0] },
+                                           classes: labels.count, c: inverseRegularisation)
+        let features = columns.map { candidates[$0] }
         var weights: [String: [String: Double]] = [:]
         var bias: [String: Double] = [:]
         for (k, label) in labels.enumerated() {
@@ -34,32 +56,21 @@ public struct WeightedReadoutFit: Sendable {
                        calibration: .fitted, bias: bias, weights: weights)
     }
 
-    /// Each row's predicted label index from a readout chosen and fitted without it (`folds`
-    /// folds by position), so its accuracy can be compared with another prompt's honestly.
-    public func crossFitted(_ rows: [WordScores], truth: [Int], candidates: [String]) -> [Int] {
-        var predicted = [Int](repeating: -1, count: rows.count)
-        let k = max(2, min(folds, rows.count))
-        for fold in 0..<k {
-            let train = rows.indices.filter { $0 % k != fold }
-            let held = rows.indices.filter { $0 % k == fold }
-            guard !held.isEmpty else { continue }
-            let readout = fit(train.map { rows[$0] }, truth: train.map { truth[$0] }, candidates: candidates)
-            for i in held { predicted[i] = labels.firstIndex(of: readout.decide(rows[i])) ?? -1 }
-        }
-        return predicted
-    }
-
     /// The `featureCount` candidates with the largest F statistic; ties keep the earlier word.
     func select(_ rows: [WordScores], truth: [Int], candidates: [String]) -> [String] {
-        let x = matrix(rows, candidates)
+        select(matrix(rows, candidates), truth: truth, rows: Array(rows.indices)).map { candidates[$0] }
+    }
+
+    /// Column indices of `x` with the largest F statistic over `rows`; ties keep the earlier column.
+    func select(_ x: [[Double]], truth: [Int], rows: [Int]) -> [Int] {
         let k = labels.count
-        var scored: [(word: String, f: Double)] = []
-        for (j, word) in candidates.enumerated() {
+        var scored: [(column: Int, f: Double)] = []
+        for j in 0..<(x.first?.count ?? 0) {
             var sums = [Double](repeating: 0, count: k), counts = [Double](repeating: 0, count: k)
             var total = 0.0
-            for (i, label) in truth.enumerated() where label >= 0 && label < k {
-                sums[label] += x[i][j]
-                counts[label] += 1
+            for i in rows where truth[i] >= 0 && truth[i] < k {
+                sums[truth[i]] += x[i][j]
+                counts[truth[i]] += 1
                 total += x[i][j]
             }
             let n = counts.reduce(0, +)
@@ -68,21 +79,17 @@ public struct WeightedReadoutFit: Sendable {
             let mean = total / n
             var between = 0.0, within = 0.0
             for c in 0..<k where counts[c] > 0 { between += counts[c] * pow(sums[c] / counts[c] - mean, 2) }
-            for (i, label) in truth.enumerated() where label >= 0 && label < k {
-                within += pow(x[i][j] - sums[label] / counts[label], 2)
+            for i in rows where truth[i] >= 0 && truth[i] < k {
+                within += pow(x[i][j] - sums[truth[i]] / counts[truth[i]], 2)
             }
             let f = (between / Double(groups - 1)) / max(within / (n - Double(groups)), 1e-12)
-            scored.append((word, f))
+            scored.append((j, f))
         }
-        return scored.enumerated().sorted { a, b in
-            a.element.f != b.element.f ? a.element.f > b.element.f : a.offset < b.offset
-        }.prefix(featureCount).map(\.element.word)
+        return scored.sorted { $0.f != $1.f ? $0.f > $1.f : $0.column < $1.column }.prefix(featureCount).map(\.column)
     }
 
     func matrix(_ rows: [WordScores], _ words: [String]) -> [[Double]] {
-        rows.map { row in
-            words.map { w in max(row.logprobs[w].flatMap { $0.isFinite ? $0 : nil } ?? Readout.missingLogprob, Readout.missingLogprob) }
-        }
+        rows.map { row in words.map { Readout.featureValue($0, in: row) } }
     }
 }
 
